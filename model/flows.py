@@ -1,0 +1,140 @@
+"""The load balancer's flow table, in the manner of conntrack: one entry per connection.
+
+An entry holds the original tuple (as the client sent it) and the translated tuple (as the VM
+sees it), the backend, the rule, the state and the idle deadline. Two dict indexes make the
+per-packet look-up O(1) whatever the table's size.
+"""
+
+from __future__ import annotations
+
+from .addressing import endpoint
+
+INBOUND = "inbound"      # through a load-balancing rule
+NAT_RULE = "nat-rule"    # through an inbound NAT rule
+OUTBOUND = "outbound"    # a VM's connection out, through SNAT
+
+# TCP states, conntrack style.
+SYN_SENT = "SYN_SENT"
+ESTABLISHED = "ESTABLISHED"
+FIN_WAIT = "FIN_WAIT"
+UDP_STATE = "UDP"
+
+Tuple5 = tuple[str, str, int, str, int]
+
+
+class Flow:
+    __slots__ = (
+        "id", "kind", "proto", "orig", "xlat", "vm", "frontend", "rule", "state", "created_ms",
+        "last_ms", "idle_ms", "packets", "bytes", "conn", "nsg_checked", "expiry_at",
+    )
+
+    def __init__(self, id: int, kind: str, proto: str, orig: Tuple5, xlat: Tuple5, vm: str,
+                 frontend: str, rule: str, state: str, now: int, idle_ms: int, conn: str | None):
+        self.id = id
+        self.kind = kind
+        self.proto = proto
+        self.orig = orig      # (proto, src, sport, dst, dport) before translation
+        self.xlat = xlat      # the same packet after translation
+        self.vm = vm
+        self.frontend = frontend
+        self.rule = rule
+        self.state = state
+        self.created_ms = now
+        self.last_ms = now
+        self.idle_ms = idle_ms
+        self.packets = 0
+        self.bytes = 0
+        self.conn = conn
+        self.nsg_checked = False
+        self.expiry_at = 0
+
+    @property
+    def deadline_ms(self) -> int:
+        return self.last_ms + self.idle_ms
+
+    def touch(self, now: int, size: int) -> None:
+        self.last_ms = now
+        self.packets += 1
+        self.bytes += size
+
+    def reply_key(self) -> Tuple5:
+        """The tuple a reply to the translated packet carries."""
+        proto, src, sport, dst, dport = self.xlat
+        return (proto, dst, dport, src, sport)
+
+    def describe(self) -> str:
+        _, s, sp, d, dp = self.orig
+        _, xs, xsp, xd, xdp = self.xlat
+        return (f"{self.proto.lower()} {endpoint(s, sp)} → {endpoint(d, dp)} ⇒ "
+                f"{endpoint(xs, xsp)} → {endpoint(xd, xdp)} {self.state}")
+
+    def to_json(self, now: int) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "proto": self.proto,
+            "original": _tuple_json(self.orig),
+            "translated": _tuple_json(self.xlat),
+            "vm": self.vm,
+            "frontend": self.frontend,
+            "rule": self.rule,
+            "state": self.state,
+            "idle_remaining_ms": max(0, self.deadline_ms - now),
+            "packets": self.packets,
+            "bytes": self.bytes,
+            "connection": self.conn,
+        }
+
+
+def _tuple_json(t: Tuple5) -> dict:
+    return {"src": t[1], "sport": t[2], "dst": t[3], "dport": t[4]}
+
+
+class FlowTable:
+    """Flows by id, with look-ups by original tuple and by the reply's tuple."""
+
+    def __init__(self):
+        self.by_id: dict[int, Flow] = {}
+        self.by_orig: dict[Tuple5, Flow] = {}
+        self.by_reply: dict[Tuple5, Flow] = {}
+        self.next_id = 1
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def add(self, kind, proto, orig, xlat, vm, frontend, rule, state, now, idle_ms, conn) -> Flow:
+        flow = Flow(self.next_id, kind, proto, orig, xlat, vm, frontend, rule, state, now,
+                    idle_ms, conn)
+        self.next_id += 1
+        self.by_id[flow.id] = flow
+        self.by_orig[orig] = flow
+        self.by_reply[flow.reply_key()] = flow
+        return flow
+
+    def remove(self, flow: Flow) -> None:
+        if self.by_id.pop(flow.id, None) is None:
+            return
+        if self.by_orig.get(flow.orig) is flow:
+            del self.by_orig[flow.orig]
+        if self.by_reply.get(flow.reply_key()) is flow:
+            del self.by_reply[flow.reply_key()]
+
+    def retarget(self, flow: Flow, xlat: Tuple5, vm: str) -> None:
+        """Point a flow at another backend (UDP moving after a probe-down, fact 83)."""
+        if self.by_reply.get(flow.reply_key()) is flow:
+            del self.by_reply[flow.reply_key()]
+        flow.xlat = xlat
+        flow.vm = vm
+        self.by_reply[flow.reply_key()] = flow
+
+    def get(self, flow_id: int) -> Flow | None:
+        return self.by_id.get(flow_id)
+
+    def lookup(self, five_tuple: Tuple5) -> Flow | None:
+        return self.by_orig.get(five_tuple)
+
+    def lookup_reply(self, five_tuple: Tuple5) -> Flow | None:
+        return self.by_reply.get(five_tuple)
+
+    def values(self) -> list[Flow]:
+        return list(self.by_id.values())

@@ -1,0 +1,148 @@
+"""Health probes from 168.63.129.16 and what their verdicts do (facts 10, 64-85, 130).
+
+The platform probes each VM's IPv4 address at the probe's interval. A verdict flip takes both
+the VM's IPv4 and IPv6 endpoints in or out of rotation (fact 10). When every member of a pool is
+down, Basic ends all of the pool's flows (fact 84).
+"""
+
+from __future__ import annotations
+
+from .addressing import IPv4, PROBE_SOURCE, endpoint
+from .flows import INBOUND
+from .health import DOWN, UP
+from .nsg import evaluate
+from .packet import TCP, Packet
+from .registry import handler
+from .traffic import service_answer, vm_eligible
+from . import trace as d
+
+PROBE_SOURCE_PORT = 54321  # the platform's side of the probe handshake; any port would do
+
+
+def probe_verdict(eng, probe, vm, packet: Packet) -> tuple[bool, bool, str, str | None]:
+    """(ok, immediate_down, what happened, NSG rule that blocked it)."""
+    t = eng.topology
+    owner = t.owners.get(packet.dst)
+    for nsg in t.nsgs_for(vm.name, owner.nic) if owner and owner.nic else []:
+        v = evaluate(nsg.rules, nsg.name, "Inbound", TCP, packet.src, packet.sport, packet.dst,
+                     packet.dport, t.in_vnet)
+        if not v.allowed:
+            return False, False, f"blocked by NSG rule {nsg.name}/{v.rule}", f"{nsg.name}/{v.rule}"
+    mode, _ = service_answer(eng, vm.name, packet)
+    if mode == "refuse":
+        return False, False, "the VM answers RST: nothing listens", None
+    if mode == "hang":
+        limit = min(probe.interval_s, 30) if probe.protocol == "Http" else probe.interval_s
+        return False, False, f"no answer within {limit} s", None
+    if probe.protocol == "Http":
+        svc = vm.service(TCP, probe.port)
+        status = 500 if mode == "http_500" else (svc.http_status or 200)
+        if status != 200:
+            return False, True, f"GET {probe.request_path or '/'} answers HTTP {status}", None
+        return True, False, f"GET {probe.request_path or '/'} answers HTTP 200", None
+    return True, False, "the handshake completes", None
+
+
+@handler("probe_tick")
+def probe_tick(eng, probe_name: str, vm_name: str) -> None:
+    s = eng.state
+    t = s.topology
+    ps = s.probes.get((probe_name, vm_name))
+    probe = t.probes.get(probe_name)
+    vm = t.vm_by_name.get(vm_name)
+    if ps is None or probe is None or vm is None:
+        s.probes.pop((probe_name, vm_name), None)
+        return
+    ps.next_ms = s.now + probe.interval_s * 1000
+    eng.schedule(ps.next_ms, "probe_tick", probe_name, vm_name)
+    if not s.vm_running.get(vm_name, True):
+        ps.stopped = True  # fact 81: stopped VMs are not probed
+        return
+    address = vm.address(IPv4)
+    if address is None:
+        return
+    packet = Packet(TCP, PROBE_SOURCE, PROBE_SOURCE_PORT, address, probe.port, "SYN")
+    ok, immediate, what, nsg_rule = probe_verdict(eng, probe, vm, packet)
+    before = ps.state
+    flipped = ps.record(ok, probe.number_of_probes, s.now, immediate)
+    if flipped:
+        count = "at once (HTTP non-200)" if immediate else f"{probe.number_of_probes} in a row"
+        progress = f"; {count}: marking {ps.state.upper()}"
+    elif (before == UP) != ok and ps.streak:
+        progress = f"; {ps.streak} of {probe.number_of_probes} toward {'DOWN' if ok is False else 'UP'}"
+    else:
+        progress = f"; stays {ps.state.upper()}"
+    ids = ("probe-thresholds",) + (("http-probe-non-200",) if immediate else ()) + \
+        (("nsg-default-rules",) if nsg_rule else ())
+    facts = (64, 69, 72, 74) + ((77,) if probe.protocol == "Tcp" else (78,)) + \
+        ((130,) if nsg_rule else ())
+    eng.emit(f"vm:{vm.name}", "probe", d.PROBE_OK if ok else d.PROBE_FAILED,
+             f"probe {probe.name} ({probe.protocol.upper()} {probe.port}, every {probe.interval_s} s)"
+             f" to {endpoint(address, probe.port)}: {what}{progress}",
+             packet=packet, probe=probe.name, nsg_rule=nsg_rule, ids=ids, facts=facts)
+    if flipped:
+        eng.schedule(s.now, "probe_flip", probe_name, vm_name)
+
+
+def governed(eng, probe_name: str, vm_name: str) -> list[tuple[str, str, str]]:
+    """(rule, family, address) endpoints of a VM whose rotation this probe decides."""
+    t = eng.topology
+    out = []
+    for r in t.load_balancer.rules:
+        if r.probe != probe_name:
+            continue
+        for m in t.pools[r.backend_pool].members:
+            if m.vm == vm_name:
+                out.append((r.name, m.family, m.address))
+    return out
+
+
+@handler("probe_flip")
+def probe_flip(eng, probe_name: str, vm_name: str) -> None:
+    s = eng.state
+    ps = s.probes.get((probe_name, vm_name))
+    if ps is None:
+        return
+    endpoints = governed(eng, probe_name, vm_name)
+    families = sorted({f for _, f, _ in endpoints})
+    listing = ", ".join(f"{endpoint(a, None)} ({r})" for r, _, a in endpoints)
+    down = ps.state == DOWN
+    verb = "leave" if down else "return to"
+    ids = ("ipv4-probe-governs-both",) if len(families) > 1 else ()
+    eng.emit(f"lb:{s.topology.load_balancer.name}", "probe-state",
+             d.MARKED_DOWN if down else d.MARKED_UP,
+             f"{vm_name} marked {ps.state.upper()} by probe {probe_name}: {listing} {verb} "
+             "rotation" + (" — one IPv4 probe decides both families" if ids else ""),
+             probe=probe_name, ids=ids + (("backend-down-tcp-continues",) if down else ()),
+             facts=(10, 69, 80, 82) if down else (10, 69, 80))
+    if down:
+        for rule_name in sorted({r for r, _, _ in endpoints}):
+            eng.schedule(s.now, "pool_check", rule_name)
+
+
+@handler("pool_check")
+def pool_check(eng, rule_name: str) -> None:
+    """Fact 84: with every member down, Basic ends every flow of the rule's pool."""
+    s = eng.state
+    t = s.topology
+    rule = t.rules.get(rule_name)
+    if rule is None:
+        return
+    members = t.pools[rule.backend_pool].members
+    if any(vm_eligible(eng, m.vm, rule.probe)[0] for m in members):
+        return
+    doomed = [f for f in s.flows.values() if f.kind == INBOUND and f.rule == rule_name]
+    if not doomed:
+        return
+    for f in doomed:
+        s.flows.remove(f)
+        conn = s.conns.get(f.conn) if f.conn else None
+        if conn is not None and conn.status in ("open", "closing", "connecting"):
+            conn.status = "failed"
+            conn.outcome = d.TERMINATED
+            conn.awaiting = False
+    eng.emit(f"pool:{rule.backend_pool}", "terminate", d.TERMINATED,
+             f"every member of {rule.backend_pool} is down: Basic ends all {len(doomed)} flows of "
+             f"rule {rule_name} (TCP and UDP); new SYNs get no answer",
+             rule=rule_name, probe=rule.probe, ids=("all-backends-down",), facts=(84, 85, 141),
+             detail=(("flows", ", ".join(f"#{f.id}" for f in doomed[:50])),))

@@ -1,0 +1,121 @@
+"""Safe YAML loading that remembers the line of every value and bounds alias expansion.
+
+PyYAML's composer keeps anchors and aliases as shared nodes, so the walk below is where an
+alias bomb would explode: it counts every value it produces and stops at a fixed budget.
+Only plain data comes out (mappings, lists, strings, numbers, booleans, null): no tags that
+build objects, no code.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from .errors import Path, Problem
+
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class Located:
+    """A loaded document with the line (1-based) where each path starts."""
+
+    def __init__(self, data, lines: dict[Path, int]):
+        self.data = data
+        self.lines = lines
+
+    def line_of(self, path: Path) -> int | None:
+        """Line of `path`, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+class LoadProblem(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(problem.message)
+
+
+class _Walker:
+    def __init__(self):
+        self.count = 0
+        self.lines: dict[Path, int] = {}
+        self.constructor = yaml.SafeLoader("")
+
+    def value(self, node, path: Path, depth: int):
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise LoadProblem(Problem(
+                f"the document expands to more than {MAX_VALUES} values "
+                "(YAML anchors and aliases are expanded; is this an alias bomb?)",
+                path, node.start_mark.line + 1))
+        if depth > MAX_DEPTH:
+            raise LoadProblem(Problem(f"nested more than {MAX_DEPTH} levels deep", path,
+                                      node.start_mark.line + 1))
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def mapping(self, node, path: Path, depth: int) -> dict:
+        self.constructor.flatten_mapping(node)  # resolves `<<` merge keys
+        out: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise LoadProblem(Problem("a mapping key must be a plain value", path,
+                                          key_node.start_mark.line + 1))
+            key = self.scalar(key_node, path)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                key = str(key)
+            if key in out:
+                raise LoadProblem(Problem(f"duplicate key '{key}'", path + (key,),
+                                          key_node.start_mark.line + 1))
+            self.lines[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = self.value(value_node, path + (key,), depth + 1)
+        return out
+
+    def scalar(self, node, path: Path):
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise LoadProblem(Problem(f"unreadable value: {exc.problem or exc}", path,
+                                      node.start_mark.line + 1)) from None
+        if hasattr(value, "isoformat"):  # dates and timestamps: keep the text the author wrote
+            return str(node.value)
+        if isinstance(value, bytes):
+            raise LoadProblem(Problem("binary values are not allowed", path,
+                                      node.start_mark.line + 1))
+        return value
+
+
+def load_yaml(text: str) -> Located:
+    """Parse one YAML document; raise LoadProblem naming the line on any error."""
+    if len(text) > MAX_BYTES:
+        raise LoadProblem(Problem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB"))
+    if "\x00" in text:
+        raise LoadProblem(Problem("file contains NUL bytes: this is not a YAML text file"))
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "syntax error"
+        raise LoadProblem(Problem(f"YAML syntax error: {what}", (), line)) from None
+    except yaml.YAMLError as exc:
+        raise LoadProblem(Problem(f"YAML error: {exc}")) from None
+    except RecursionError:
+        raise LoadProblem(Problem(f"nested more than {MAX_DEPTH} levels deep")) from None
+    if node is None:
+        raise LoadProblem(Problem("the file is empty; a scenario needs at least a title"))
+    walker = _Walker()
+    try:
+        data = walker.value(node, (), 0)
+    except RecursionError:
+        raise LoadProblem(Problem(f"nested more than {MAX_DEPTH} levels deep")) from None
+    return Located(data, walker.lines)

@@ -1,0 +1,277 @@
+"""The `lb6` command: argparse entry point and the headless Rich report.
+
+Textual is imported only by the commands that open the explorer, so `lb6 --help`, `lb6 run` and
+`lb6 check` start fast and work without a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from model import library
+from model.errors import Problem, ScenarioError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+DESCRIPTION = """\
+Step through how the Azure Basic Load Balancer carries IPv6 and dual-stack traffic.
+
+With no command, lb6 opens the explorer on the built-in scenario ({default}).
+A FILE_OR_NAME is a path to a scenario file or the name of a shipped scenario
+(see `lb6 scenarios`)."""
+
+EPILOG = """\
+exit codes:
+  run    0 every expectation passed, 1 one failed, 2 bad input
+  check  0 clean or only warnings/info, 1 a finding Azure would refuse, 2 bad input
+
+examples:
+  lb6 run dual_stack_web_farm
+  lb6 run --all --json > traces.json
+  lb6 check my-scenario.yaml
+  lb6 schema > lb6-scenario.schema.json"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lb6", description=DESCRIPTION.format(default=library.DEFAULT_SCENARIO),
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"lb6 {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="replay scenarios headless and check their expectations",
+                       description="Replay scenarios headless: print the trace, flows, probes, "
+                                   "warnings and expectations (or JSON with --json).")
+    p.add_argument("targets", nargs="*", metavar="FILE_OR_NAME")
+    p.add_argument("--all", action="store_true", help="run every shipped scenario")
+    p.add_argument("--json", action="store_true", help="print the JSON trace instead")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print only the expectations, not the trace")
+
+    p = sub.add_parser("check", help="validate a scenario and list catalogue findings",
+                       description="Validate a file and list every catalogue finding: errors are "
+                                   "configurations Azure would refuse.")
+    p.add_argument("target", metavar="FILE_OR_NAME")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+
+    p = sub.add_parser("scenarios", help="list the shipped scenarios")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("schema", help="print the JSON Schema of the scenario format")
+    sub.add_parser("catalogue", help="list every behaviour lb6 models, with its ID and facts")
+
+    p = sub.add_parser("explore", help="open the interactive explorer on a scenario")
+    p.add_argument("target", nargs="?", default=library.DEFAULT_SCENARIO, metavar="FILE_OR_NAME")
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("lb6")
+    except Exception:
+        return "0.1.0"
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def error(message: str) -> None:
+    """One clear paragraph on stderr; never a traceback."""
+    from rich.text import Text
+    text = Text("lb6: ", style="bold red")
+    text.append(message)
+    _console(stderr=True).print(text, soft_wrap=True)
+
+
+def resolve(target: str) -> Path:
+    path = library.find(target)
+    if path is None:
+        names = ", ".join(library.names()) or "none"
+        raise ScenarioError(target, [Problem(
+            f"no such file, and no shipped scenario by that name (shipped: {names})")])
+    return path
+
+
+def load(target: str):
+    from model.scenario import load_scenario
+    path = resolve(target)
+    return load_scenario(path, display=target if not Path(target).exists() else str(path))
+
+
+# ---- commands -----------------------------------------------------------------------------------
+
+
+def cmd_run(args) -> int:
+    from model.runner import run_scenario, to_json
+    targets = list(args.targets)
+    if args.all:
+        targets += [str(p) for p in library.shipped()]
+    if not targets:
+        error("run needs a FILE_OR_NAME or --all (see `lb6 run --help`)")
+        return EXIT_BAD_INPUT
+    scenarios = []
+    for target in targets:
+        scenarios.append(load(target))  # bad input anywhere stops before any output
+    results = [run_scenario(sc, args.seed) for sc in scenarios]
+    if args.json:
+        doc = to_json(results[0]) if len(results) == 1 else {
+            "runs": [to_json(r) for r in results], "passed": all(r.passed for r in results)}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        console = _console()
+        for result in results:
+            print_result(console, result, quiet=args.quiet)
+        if len(results) > 1:
+            passed = sum(r.passed for r in results)
+            console.print(f"{passed} passed, {len(results) - passed} failed", soft_wrap=True)
+    return EXIT_OK if all(r.passed for r in results) else EXIT_FAILED
+
+
+def print_result(console, result, quiet: bool = False) -> None:
+    from rich.rule import Rule
+    from rich.text import Text
+    from tui import present
+    eng = result.engine
+    sc = result.scenario
+    console.print(Rule(Text(f"{sc.title}  ({sc.name}, seed {eng.seed})"), align="left"))
+    if not quiet:
+        for step in eng.records:
+            console.print(present.step_line(step), soft_wrap=True)
+        flows = eng.flows()
+        if flows:
+            console.print(present.flows_table(flows[:200], eng.now))
+        if eng.probe_states():
+            console.print(present.probes_table(eng.probe_states(), eng.now))
+        if eng.warnings():
+            console.print(present.warnings_table(eng.warnings()))
+    if result.verdicts:
+        console.print(Text("Expectations", style="bold"))
+        for v in result.verdicts:
+            console.print(present.verdict_line(v), soft_wrap=True)
+    status = Text("PASS" if result.passed else "FAIL",
+                  style="bold green" if result.passed else "bold red")
+    console.print(Text.assemble(status, f"  {sc.name}: {len(eng.records)} steps, "
+                                        f"{sum(v.passed for v in result.verdicts)}/"
+                                        f"{len(result.verdicts)} expectations"), soft_wrap=True)
+
+
+def cmd_check(args) -> int:
+    from model.catalogue import check
+    try:
+        scenario = load(args.target)
+    except ScenarioError as exc:
+        if args.json:
+            sys.stdout.write(json.dumps({"source": args.target, "format": "scenario",
+                                         "errors": exc.to_json(), "findings": []}, indent=2) + "\n")
+            return EXIT_BAD_INPUT
+        raise
+    findings = check(scenario.topology)
+    refused = any(f.severity == "error" for f in findings)
+    if args.json:
+        sys.stdout.write(json.dumps({"source": args.target, "format": "scenario", "errors": [],
+                                     "findings": [f.to_json() for f in findings]}, indent=2) + "\n")
+    else:
+        from rich.text import Text
+        from tui import present
+        console = _console()
+        console.print(present.findings_table(findings, f"{args.target}: {len(findings)} findings"))
+        counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+        summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
+        console.print(Text(("Azure would refuse this configuration: " if refused else "OK: ")
+                           + summary, style="bold red" if refused else "bold green"))
+    return EXIT_FAILED if refused else EXIT_OK
+
+
+def cmd_scenarios(args) -> int:
+    from model.scenario import load_scenario
+    rows = []
+    for path in library.shipped():
+        try:
+            sc = load_scenario(path, display=path.stem)
+            rows.append({"name": path.stem, "title": sc.title, "kind": "lesson" if sc.notes else "scenario",
+                         "covers": list(sc.covers), "summary": sc.summary})
+        except ScenarioError as exc:
+            rows.append({"name": path.stem, "title": "(does not load)", "kind": "broken",
+                         "covers": [], "summary": exc.problems[0].message})
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+    table = Table(title="Shipped scenarios (lb6 run NAME, lb6 explore NAME)", title_justify="left")
+    for col in ("name", "kind", "title", "covers"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["name"], r["kind"], Text(r["title"] + ("\n" + r["summary"] if r["summary"] else "")),
+                      ", ".join(r["covers"]))
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_schema(args) -> int:
+    from model.schema import json_schema
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_catalogue(args) -> int:
+    from rich.table import Table
+    from model.catalogue import CATALOGUE
+    table = Table(title="The catalogue", title_justify="left")
+    for col in ("id", "kind", "title", "facts"):
+        table.add_column(col, overflow="fold")
+    for e in CATALOGUE.values():
+        table.add_row(e.id, e.kind, e.title, ", ".join(map(str, e.facts)))
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_explore(args) -> int:
+    scenario = load(args.target)
+    try:
+        from tui.app import run_explorer
+    except ImportError:  # the explorer is not built yet: replay headless instead
+        from model.runner import run_scenario
+        print_result(_console(), run_scenario(scenario))
+        _console().print("The interactive explorer is coming; this was the headless replay.")
+        return EXIT_OK
+    return run_explorer(scenario)
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "scenarios": cmd_scenarios, "schema": cmd_schema,
+            "catalogue": cmd_catalogue, "explore": cmd_explore}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "explore"
+    if command == "explore" and not hasattr(args, "target"):
+        args.target = library.DEFAULT_SCENARIO
+    try:
+        return COMMANDS[command](args)
+    except ScenarioError as exc:
+        error(exc.render())
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug in lb6, not bad input: say so without a traceback
+        if os.environ.get("LB6_DEBUG"):
+            raise
+        error(f"internal error ({type(exc).__name__}: {exc}). Set LB6_DEBUG=1 for the traceback "
+              "and please report it with the scenario file.")
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

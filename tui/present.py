@@ -1,0 +1,155 @@
+"""Model → Rich text: the one place that decides how steps, packets and flows look.
+
+Everything returns `rich.text.Text` built from plain strings, never markup strings, so an IPv6
+endpoint such as `[fd00::4]:8080` is never mistaken for a style tag (STYLE.md's domain trap).
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+from model.addressing import endpoint
+from model.durations import format_ms
+from model.packet import Packet
+from model.trace import FAILURES, Step
+
+DISPOSITION_STYLES = {
+    "delivered": "bold green",
+    "answered": "green",
+    "translated": "cyan",
+    "forwarded": "blue",
+    "chosen": "magenta",
+    "probe-ok": "green",
+    "probe-failed": "yellow",
+    "marked-up": "bold green",
+    "marked-down": "bold red",
+    "config-changed": "magenta",
+    "expired": "yellow",
+    "cancelled": "dim",
+}
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def disposition_style(disposition: str) -> str:
+    if disposition in FAILURES:
+        return "bold red"
+    return DISPOSITION_STYLES.get(disposition, "white")
+
+
+def disposition_text(disposition: str) -> Text:
+    return Text(disposition, style=disposition_style(disposition))
+
+
+def packet_text(packet: Packet | None) -> Text:
+    if packet is None:
+        return Text("—", style="dim")
+    return Text(packet.describe())
+
+
+def rewrite_text(step: Step) -> Text:
+    """Each changed field as `field old → new`, the new value highlighted."""
+    out = Text()
+    for i, (name, old, new) in enumerate(step.rewrite):
+        if i:
+            out.append(", ")
+        out.append(f"{name} ")
+        out.append(str(old), style="red")
+        out.append(" → ")
+        out.append(str(new), style="bold green")
+    return out
+
+
+def refs_text(step: Step) -> Text:
+    r = step.refs
+    out = Text(style="dim")
+    parts = []
+    if r.rule:
+        parts.append(f"rule {r.rule}")
+    if r.probe:
+        parts.append(f"probe {r.probe}")
+    if r.nsg_rule:
+        parts.append(f"nsg {r.nsg_rule}")
+    if r.ids:
+        parts.append(" ".join(r.ids))
+    if r.facts:
+        parts.append("facts " + ",".join(str(f) for f in r.facts))
+    out.append(" · ".join(parts))
+    return out
+
+
+def step_line(step: Step, width_node: int = 24) -> Text:
+    """One trace line: number, time, place, disposition, reason, NAT as old → new."""
+    line = Text()
+    line.append(f"{step.n:>5} ", style="dim")
+    line.append(f"{format_ms(step.t_ms)} ", style="cyan")
+    line.append(f"{step.node[:width_node]:<{width_node}} ", style="bold")
+    line.append_text(Text(f"{step.disposition:<15}", style=disposition_style(step.disposition)))
+    line.append(" ")
+    line.append(step.reason)
+    if step.rewrite:
+        line.append("  [", style="dim")
+        line.append_text(rewrite_text(step))
+        line.append("]", style="dim")
+    if step.refs.ids:
+        line.append(f"  ({', '.join(step.refs.ids)})", style="dim magenta")
+    return line
+
+
+def flows_table(flows, now: int, title: str = "Flow table") -> Table:
+    table = Table(title=title, title_justify="left", expand=False)
+    for col in ("id", "proto", "original", "translated", "vm", "rule", "state", "idle left",
+                "pkts", "bytes"):
+        table.add_column(col, no_wrap=True)
+    for f in flows:
+        _, s, sp, d, dp = f.orig
+        _, xs, xsp, xd, xdp = f.xlat
+        table.add_row(str(f.id), f.proto.lower(), Text(f"{endpoint(s, sp)} → {endpoint(d, dp)}"),
+                      Text(f"{endpoint(xs, xsp)} → {endpoint(xd, xdp)}"), f.vm, f.rule, f.state,
+                      format_ms(max(0, f.deadline_ms - now)), str(f.packets), str(f.bytes))
+    return table
+
+
+def probes_table(states, now: int) -> Table:
+    table = Table(title="Probes", title_justify="left")
+    for col in ("probe", "vm", "state", "streak", "last results", "next in"):
+        table.add_column(col, no_wrap=True)
+    for ps in states:
+        style = "green" if ps.state == "up" and not ps.stopped else "red"
+        table.add_row(ps.probe, ps.vm, Text("stopped" if ps.stopped else ps.state, style=style),
+                      str(ps.streak), " ".join(ps.history[-5:]),
+                      "—" if ps.stopped else format_ms(max(0, ps.next_ms - now)))
+    return table
+
+
+def findings_table(findings, title: str = "Findings") -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("severity", "id", "subject", "message"):
+        table.add_column(col, overflow="fold")
+    for f in findings:
+        table.add_row(Text(f.severity, style=SEVERITY_STYLES[f.severity]), f.id, Text(f.subject),
+                      Text(f.message))
+    return table
+
+
+def warnings_table(warnings) -> Table:
+    table = Table(title="Warnings raised by traffic", title_justify="left")
+    for col in ("id", "first step", "times", "subject", "message"):
+        table.add_column(col, overflow="fold")
+    grouped: dict = {}
+    for w in warnings:
+        grouped.setdefault((w.id, w.subject), []).append(w)
+    for (wid, subject), items in grouped.items():
+        table.add_row(Text(wid, style="yellow"), str(items[0].n), str(len(items)), Text(subject),
+                      Text(items[0].message))
+    return table
+
+
+def verdict_line(verdict) -> Text:
+    line = Text()
+    line.append("  PASS " if verdict.passed else "  FAIL ",
+                style="bold green" if verdict.passed else "bold red")
+    line.append(verdict.text)
+    if verdict.detail:
+        line.append(f"  ({verdict.detail})", style="dim")
+    return line
