@@ -88,26 +88,35 @@ def evaluate(rules, nsg_name: str, direction: str, proto: str, src: str, sport: 
 
 def would_deny_ipv6(rules, nsg_name: str, proto: str, src: str, sport: int, dst: str,
                     dport: int) -> NsgVerdict | None:
-    """What the NSG's custom rules would say to an IPv6 packet if NSGs applied to IPv6.
+    """The rule that would deny an inbound IPv6 packet from the Internet if NSGs applied to IPv6.
 
-    Fact 19: they do not. lb6 still asks, so it can warn when an IPv6 packet passes that an
-    IPv4 rule meant to stop. Only custom rules count: default rules are the platform's.
+    Fact 19: they do not. lb6 still asks, so it can warn when an IPv6 packet passes that the
+    NSG meant to stop. The default rules count too: an NSG with no custom rule denies Internet
+    traffic over IPv4 through DenyAllInbound (fact 135, the quickstart's empty NSG of fact 138),
+    yet the same client gets in over IPv6 (fact 134). The source is an Internet client, so the
+    VirtualNetwork and AzureLoadBalancer source tags never match it.
     """
     assert family_of(src) == IPv6
-    custom = [r for r in rules if not r.default and r.direction == "Inbound"]
-    for rule in sorted(custom, key=lambda r: r.priority):
+    inbound = [r for r in rules if r.direction == "Inbound"]
+    for rule in sorted(inbound, key=lambda r: r.priority):
         if rule.protocol != "*" and rule.protocol != proto:
             continue
-        if rule.source not in ("*", "Internet") and not _ipv6_prefix_matches(rule.source, src):
+        if not _ipv6_source_matches(rule.source, src):
             continue
         if rule.destination not in ("*", "VirtualNetwork") and not _ipv6_prefix_matches(rule.destination, dst):
             continue
         if not (_matches_port(rule.source_port, sport) and _matches_port(rule.destination_port, dport)):
             continue
-        if rule.access == "Deny":
-            return NsgVerdict(False, nsg_name, rule.name, rule.priority)
-        return None
+        return NsgVerdict(False, nsg_name, rule.name, rule.priority) if rule.access == "Deny" else None
     return None
+
+
+def _ipv6_source_matches(spec: str, address: str) -> bool:
+    if spec in ("*", "Internet"):
+        return True
+    if spec in ("VirtualNetwork", "AzureLoadBalancer"):
+        return False
+    return _ipv6_prefix_matches(spec, address)
 
 
 def _ipv6_prefix_matches(spec: str, address: str) -> bool:

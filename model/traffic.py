@@ -44,12 +44,18 @@ def ephemeral_port(eng, address: str) -> int:
     return port
 
 
-def fail(conn: Conn, att: Attempt | None, disposition: str) -> None:
-    """Note a failed packet: a connecting attempt waits for its timer, an open one ends."""
+def fail(conn: Conn, att: Attempt | None, disposition: str, known: bool = False) -> None:
+    """Note a failed packet: a connecting attempt waits for its timer, an open one ends.
+
+    A silent drop leaves the attempt pending, because the client cannot tell it from a slow
+    answer: Happy Eyeballs cancels it when another attempt wins (fact 204). `known` marks a
+    failure the client itself sees (no address of that family).
+    """
     if conn.status == "connecting" and att is not None and att.state == "connecting":
-        att.state = "failed"
         att.failure = disposition
         conn.last_failure = disposition
+        if known:
+            att.state = "failed"
     elif conn.status in ("open", "closing"):
         conn.outcome = disposition
         conn.status = "failed"
@@ -154,7 +160,7 @@ def attempt(eng, conn_id: str, i: int) -> None:
     src = client.address(family)
     if src is None:
         conn.attempts.append(Attempt(family, "", 0, dst, conn.port))
-        fail(conn, conn.attempts[-1], d.DROPPED_LIMITATION)
+        fail(conn, conn.attempts[-1], d.DROPPED_LIMITATION, known=True)
         eng.schedule(eng.now, "attempt", conn.id, i + 1)
         return
     sport = 0 if conn.proto == ICMP else ephemeral_port(eng, src)
