@@ -153,3 +153,76 @@ def verdict_line(verdict) -> Text:
     if verdict.detail:
         line.append(f"  ({verdict.detail})", style="dim")
     return line
+
+
+def inspector(step: Step | None, position: int, known: int, catalogue: dict) -> "Group":
+    """The step inspector: time, place, disposition, reason, packet before → after, refs."""
+    from rich.console import Group
+    from rich.table import Table as _Table
+
+    if step is None:
+        return Group(Text("At the start: nothing has happened yet.", style="bold"),
+                     Text("Press → (or n) to take the first step, space to play.", style="dim"))
+    parts: list = []
+    head = Text()
+    head.append(f"Step {step.n}", style="bold")
+    head.append(f" of {known} known  ·  ", style="dim")
+    head.append(format_ms(step.t_ms), style="cyan")
+    head.append("  ·  ")
+    head.append(step.node, style="bold")
+    head.append(f"  ·  {step.kind}", style="dim")
+    parts.append(head)
+    parts.append(disposition_text(step.disposition))
+    parts.append(Text(step.reason))
+    if step.packet is not None:
+        grid = _Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
+        grid.add_row("before", packet_text(step.packet))
+        if step.after is not None:
+            grid.add_row("after", packet_text(step.after))
+        if step.rewrite:
+            grid.add_row("changed", rewrite_text(step))
+        parts.append(Text(""))
+        parts.append(grid)
+    if step.detail:
+        grid = _Table.grid(padding=(0, 1))
+        grid.add_column(style="dim", no_wrap=True)
+        grid.add_column()
+        for name, value in step.detail:
+            grid.add_row(name, Text(value))
+        parts.append(Text(""))
+        title = "Why this VM" if step.kind == "backend-choice" else "Details"
+        parts.append(Text(title, style="bold"))
+        parts.append(grid)
+    refs = refs_text(step)
+    if refs.plain:
+        parts.append(Text(""))
+        parts.append(refs)
+    for cid in step.refs.ids:
+        entry = catalogue.get(cid)
+        if entry is not None:
+            line = Text()
+            line.append(f"{cid}: ", style="magenta")
+            line.append(entry.title)
+            parts.append(line)
+    return Group(*parts)
+
+
+def node_config(topology, node_id: str) -> "Group":
+    """What a place on the map is configured as, for the node inspector."""
+    import dataclasses
+    from rich.console import Group
+    from rich.pretty import Pretty
+
+    kind, _, name = node_id.partition(":")
+    table = {
+        "client": topology.client_by_name, "dns": topology.dns_by_name,
+        "frontend": topology.frontends, "rule": topology.rules, "natrule": topology.nat_rules,
+        "probe": topology.probes, "pool": topology.pools, "vm": topology.vm_by_name,
+        "host": topology.host_by_name, "nsg": topology.nsg_by_name,
+    }.get(kind, {})
+    obj = table.get(name)
+    if obj is None:
+        return Group(Text(f"{node_id}: not in the current configuration"))
+    return Group(Text(f"{kind} {name}", style="bold"), Pretty(dataclasses.asdict(obj), expand_all=False))

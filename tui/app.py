@@ -1,0 +1,350 @@
+"""The explorer app: wiring only. Panes render from the `Session`; actions move it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+
+from model.catalogue import CATALOGUE
+from model.durations import format_ms
+from model.errors import ScenarioError
+from model.scenario import Scenario
+from tui.inject import Refused, make_event
+from tui.screens.forms import (ConnectScreen, JumpScreen, OpenScreen, ServiceScreen, SetScreen,
+                               VmPowerScreen, WarningScreen)
+from tui.screens.help import HelpScreen
+from tui.session import Session
+from tui.widgets.flowtable import FlowTable
+from tui.widgets.panes import Inspector, ProbesTable, WarningsTable
+from tui.widgets.steplog import StepLog
+from tui.widgets.topology import NodeBox, TopologyMap
+
+SPEEDS = (1, 2, 5, 10, 20, 50)  # steps per second when playing
+NARROW_BELOW = 110
+
+
+class Lb6App(App):
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "lb6"
+    BINDINGS = [
+        Binding("right,n", "forward", "Step", id="step.forward"),
+        Binding("left,p", "back", "Back", id="step.back"),
+        Binding("space", "play", "Play/Pause", id="play"),
+        Binding("plus,equals_sign", "faster", "Faster", show=False, id="play.faster"),
+        Binding("minus", "slower", "Slower", show=False, id="play.slower"),
+        Binding("home", "start", "Start", show=False, id="jump.start"),
+        Binding("end", "end", "End", show=False, id="jump.end"),
+        Binding("j", "jump", "Jump", id="jump"),
+        Binding("r", "reset", "Reset", show=False, id="reset"),
+        Binding("c", "connect", "Connect", id="inject.connect"),
+        Binding("f", "service", "Fail svc", id="inject.service"),
+        Binding("v", "vm_power", "Stop VM", show=False, id="inject.vm"),
+        Binding("s", "set_config", "Set", show=False, id="inject.set"),
+        Binding("slash", "filter_flows", "Filter", show=False, id="flows.filter"),
+        Binding("1", "pane('log')", "Log", show=False, id="pane.log"),
+        Binding("2", "pane('flows')", "Flows", show=False, id="pane.flows"),
+        Binding("3", "pane('probes')", "Probes", show=False, id="pane.probes"),
+        Binding("4", "pane('warnings')", "Warnings", show=False, id="pane.warnings"),
+        Binding("o", "open", "Open", show=False, id="open"),
+        Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="screenshot"),
+        Binding("escape", "show_step", "Step view", show=False, id="inspector.step"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.session = Session(scenario)
+        self.speed_index = 2
+        self._player = None
+
+    # ---- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="top"):
+            yield TopologyMap(self.session, id="map")
+            yield Inspector(id="inspector")
+        with TabbedContent(id="panes", initial="log"):
+            with TabPane("Log 1", id="log"):
+                yield StepLog(self.session, id="steplog")
+            with TabPane("Flows 2", id="flows"):
+                with Vertical():
+                    yield Static("", id="flow-summary")
+                    yield FlowTable(lambda: self.session.engine, id="flowtable")
+                    yield Input(placeholder="filter flows (Enter: keep, Esc: clear)", id="flow-filter")
+            with TabPane("Probes 3", id="probes"):
+                yield ProbesTable(id="probetable")
+            with TabPane("Warnings 4", id="warnings"):
+                yield WarningsTable(id="warningtable")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"lb6 — {self.session.scenario.title}"
+        self.query_one("#map").border_title = "Topology"
+        self.query_one("#inspector").border_title = "Step"
+        self._apply_size(self.size.width)
+        self.refresh_panes()
+        self.query_one("#steplog").focus()
+
+    def on_resize(self, event) -> None:
+        self._apply_size(event.size.width)
+
+    def _apply_size(self, width: int) -> None:
+        narrow = width < NARROW_BELOW
+        self.screen.set_class(narrow, "-narrow")
+        self.query_one(TopologyMap).set_compact(narrow)
+
+    # ---- rendering ---------------------------------------------------------------------------
+
+    def refresh_panes(self) -> None:
+        s = self.session
+        playing = " ▶ playing" if self._player else ""
+        self.sub_title = (f"step {s.position}/{s.known} · t {format_ms(s.now)} · "
+                          f"{len(s.engine.state.flows)} flows · speed {SPEEDS[self.speed_index]}/s{playing}")
+        self.query_one(TopologyMap).sync()
+        self.query_one(Inspector).show_step(s)
+        self.query_one(StepLog).sync()
+        self.query_one(FlowTable).sync()
+        self.query_one(ProbesTable).sync(s)
+        self.query_one(WarningsTable).sync(s)
+
+    # ---- moving through time -------------------------------------------------------------------
+
+    def _moved(self, moved) -> None:
+        if moved.changed:
+            self.refresh_panes()
+        elif self.session.at_end:
+            self.notify("Nothing more happens: the simulation is idle.", timeout=2)
+
+    def action_forward(self) -> None:
+        self._moved(self.session.forward())
+
+    def action_back(self) -> None:
+        self._moved(self.session.back())
+
+    def action_start(self) -> None:
+        self._moved(self.session.to_start())
+
+    def action_end(self) -> None:
+        self._moved(self.session.to_end())
+
+    def action_reset(self) -> None:
+        self._stop_playing()
+        self.session.reset()
+        self.refresh_panes()
+        self.notify("Reset to the scenario as loaded.", timeout=2)
+
+    def action_play(self) -> None:
+        if self._player:
+            self._stop_playing()
+        else:
+            self._player = self.set_interval(1 / SPEEDS[self.speed_index], self._tick)
+        self.refresh_panes()
+
+    def _stop_playing(self) -> None:
+        if self._player:
+            self._player.stop()
+            self._player = None
+
+    def _tick(self) -> None:
+        moved = self.session.forward()
+        if not moved.changed or self.session.now > self.session.scenario.duration_ms:
+            self._stop_playing()
+            self.notify("Reached the scenario's end: paused.", timeout=2)
+        self.refresh_panes()
+
+    def _set_speed(self, delta: int) -> None:
+        self.speed_index = min(max(self.speed_index + delta, 0), len(SPEEDS) - 1)
+        if self._player:
+            self._stop_playing()
+            self.action_play()
+        else:
+            self.refresh_panes()
+
+    def action_faster(self) -> None:
+        self._set_speed(1)
+
+    def action_slower(self) -> None:
+        self._set_speed(-1)
+
+    def action_jump(self) -> None:
+        def done(answer) -> None:
+            if answer is None:
+                return
+            kind, value = answer
+            moved = self.session.goto(value) if kind == "step" else self.session.goto_time(value)
+            self._moved(moved)
+        self.push_screen(JumpScreen(), done)
+
+    @on(StepLog.Selected)
+    def _log_selected(self, event: StepLog.Selected) -> None:
+        self._moved(self.session.goto(event.n))
+
+    # ---- injecting events ---------------------------------------------------------------------
+
+    def inject(self, kind: str, body: dict, conn_id: str | None = None) -> bool:
+        try:
+            event = make_event(kind, body, self.session.now, conn_id)
+            self.session.inject(event)
+        except (Refused, ValueError) as exc:
+            self.notify(f"Refused: {exc}", severity="error", timeout=6)
+            return False
+        self.session.forward()
+        self.refresh_panes()
+        return True
+
+    def action_connect(self) -> None:
+        t = self.session.engine.topology
+        names = [d.name for d in t.dns] + [f.address for f in t.load_balancer.frontends]
+
+        def done(body) -> None:
+            if body is None:
+                return
+            n = sum(1 for c in self.session.engine.connections() if c.id.startswith("live")) + 1
+            if self.inject("connect", {**body, "id": f"live{n}"}, f"live{n}"):
+                self.notify(f"Connection live{n} started: step through it with →.", timeout=3)
+        self.push_screen(ConnectScreen([c.name for c in t.clients], names), done)
+
+    def action_service(self) -> None:
+        t = self.session.engine.topology
+        services = [(vm.name, s.protocol, s.port) for vm in t.vms for s in vm.services]
+        self.push_screen(ServiceScreen(services), lambda a: a and self.inject(*a))
+
+    def action_vm_power(self) -> None:
+        s = self.session.engine.state
+        vms = [(vm.name, s.vm_running.get(vm.name, True)) for vm in s.topology.vms]
+        self.push_screen(VmPowerScreen(vms), lambda a: a and self.inject(*a))
+
+    def action_set_config(self) -> None:
+        t = self.session.engine.topology
+        examples = [f"load_balancer.rules.{r.name}.idle_timeout_min" for r in t.load_balancer.rules]
+
+        def done(answer) -> None:
+            if answer and self.inject(*answer):
+                step = self.session.current
+                self.notify(step.reason if step else "Changed.", timeout=8)
+        self.push_screen(SetScreen(examples), done)
+
+    # ---- panes ------------------------------------------------------------------------------
+
+    def action_pane(self, pane: str) -> None:
+        self.query_one("#panes", TabbedContent).active = pane
+
+    def action_filter_flows(self) -> None:
+        self.action_pane("flows")
+        box = self.query_one("#flow-filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Changed, "#flow-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(FlowTable).filter_text = event.value
+
+    @on(Input.Submitted, "#flow-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_one(FlowTable).focus()
+
+    @on(FlowTable.Summary)
+    def _flow_summary(self, event: FlowTable.Summary) -> None:
+        table = self.query_one(FlowTable)
+        filt = f" matching '{table.filter_text}'" if table.filter_text else ""
+        self.query_one("#flow-summary", Static).update(
+            f"{event.shown} of {event.total} flows{filt} · at {format_ms(self.session.now)} · "
+            "o: sort by next column, O: reverse, /: filter")
+
+    @on(NodeBox.Selected)
+    def _node_selected(self, event: NodeBox.Selected) -> None:
+        self.query_one(Inspector).show_node(self.session, event.node_id)
+
+    def action_show_step(self) -> None:
+        box = self.query_one("#flow-filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.remove_class("-visible")
+            self.query_one(FlowTable).focus()
+            return
+        self.query_one(Inspector).show_step(self.session)
+
+    @on(WarningsTable.Picked)
+    def _warning_picked(self, event: WarningsTable.Picked) -> None:
+        kind, *rest = event.key.split("|")
+        s = self.session
+        if kind == "w":
+            wid, subject = rest
+            raised = [w for w in s.engine.warnings() if w.id == wid and w.subject == subject
+                      and w.n <= s.position]
+            steps = [(w.n, s.step_at(w.n).reason[:70]) for w in raised[:50]]
+            message = raised[0].message if raised else ""
+        else:
+            finding = s.findings[int(rest[0])]
+            wid, subject, message, steps = finding.id, finding.subject, finding.message, []
+        entry = CATALOGUE[wid]
+
+        def done(n) -> None:
+            if n is not None:
+                self._moved(s.goto(n))
+                self.action_pane("log")
+        self.push_screen(WarningScreen(entry, subject, message, steps), done)
+
+    # ---- everything else -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open(self) -> None:
+        from model import library
+        from model.scenario import load_scenario
+        shipped = []
+        for path in library.shipped():
+            try:
+                shipped.append((path.stem, load_scenario(path).title))
+            except ScenarioError:
+                continue
+
+        def done(target) -> None:
+            if not target:
+                return
+            path = library.find(target)
+            try:
+                if path is None:
+                    raise ScenarioError(target, [])
+                scenario = load_scenario(path)
+            except ScenarioError as exc:
+                self.notify(exc.render() or f"no such file or shipped scenario: {target}",
+                            severity="error", timeout=8)
+                return
+            self.call_later(self._open, scenario)
+        self.push_screen(OpenScreen(shipped), done)
+
+    async def _open(self, scenario: Scenario) -> None:
+        self._stop_playing()
+        self.session = Session(scenario)
+        self.title = f"lb6 — {scenario.title}"
+        for widget in (self.query_one(StepLog), self.query_one(TopologyMap)):
+            widget.session = self.session
+        await self.query_one(TopologyMap).recompose()
+        self.refresh_panes()
+
+    def action_screenshot(self) -> None:
+        path = self.save_screenshot(path=str(Path.cwd()))
+        self.notify(f"Saved {path}", timeout=4)
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in ("quit", "help", "show_step"):
+                continue
+            yield SystemCommand(binding.description or binding.action,
+                                f"{binding.description} ({binding.key.split(',')[0]})",
+                                lambda action=binding.action: self.run_action(action))
+
+
+def run_explorer(scenario: Scenario) -> int:
+    Lb6App(scenario).run()
+    return 0

@@ -1,0 +1,1 @@
+"""Dialogs and overlays of the explorer."""

@@ -1,0 +1,299 @@
+"""Dialogs that ask for something: a jump target, an event to inject, a scenario to open.
+
+Each returns its answer through `dismiss`; the app validates it with the same pydantic models
+as the scenario file, so a bad value is refused with a message naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+FORM_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 72; max-width: 96%; height: auto; max-height: 95%;
+    border: thick $primary; background: $surface; padding: 0 1; }}
+{name} Label {{ margin-top: 1; }}
+{name} .title {{ text-style: bold; }}
+{name} .error {{ color: $error; }}
+{name} Horizontal {{ height: auto; margin-top: 1; }}
+{name} Button {{ margin-right: 2; }}
+"""
+
+
+class Form(ModalScreen[Any]):
+    """Base: Escape cancels, the OK button (or Enter in the last field) submits."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def buttons(self) -> ComposeResult:
+        with Horizontal():
+            yield Button("OK", variant="primary", id="ok")
+            yield Button("Cancel", id="cancel")
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.submit()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#error", Static).update(message)
+
+
+class JumpScreen(Form):
+    """Jump to a step number (`120`) or a time (`1.5s`, `4m`)."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="JumpScreen")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Jump to a step or a time", classes="title")
+            yield Label("Step number, or a time such as 250ms, 1.5s, 4m")
+            yield Input(placeholder="120  or  1.5s", id="target")
+            yield Static("", id="error", classes="error")
+            yield from self.buttons()
+
+    def submit(self) -> None:
+        from model.durations import parse_duration
+        text = self.query_one("#target", Input).value.strip()
+        if text.isdigit():
+            self.dismiss(("step", int(text)))
+            return
+        try:
+            self.dismiss(("time", parse_duration(text)))
+        except ValueError as exc:
+            self.show_error(str(exc))
+
+
+def _options(values) -> list[tuple[str, str]]:
+    return [(v, v) for v in values]
+
+
+class ConnectScreen(Form):
+    """A client connects: returns the `connect` mapping of a timeline entry."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="ConnectScreen")
+
+    def __init__(self, clients: list[str], names: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.clients = clients
+        self.names = names
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("A client connects", classes="title")
+            yield Label("Client")
+            yield Select(_options(self.clients), value=self.clients[0] if self.clients else Select.BLANK,
+                         id="client", allow_blank=not self.clients)
+            yield Label("To: a DNS name or an address")
+            yield Input(value=self.names[0] if self.names else "", id="to")
+            yield Label("Protocol")
+            yield Select(_options(["Tcp", "Udp", "Icmp"]), value="Tcp", id="protocol", allow_blank=False)
+            yield Label("Port")
+            yield Input(value="80", id="port")
+            yield Static("", id="error", classes="error")
+            yield from self.buttons()
+
+    def submit(self) -> None:
+        client = self.query_one("#client", Select).value
+        port = self.query_one("#port", Input).value.strip()
+        self.dismiss({
+            "client": None if client is Select.BLANK else client,
+            "to": self.query_one("#to", Input).value.strip(),
+            "protocol": self.query_one("#protocol", Select).value,
+            "port": int(port) if port.isdigit() else port,
+        })
+
+
+class ServiceScreen(Form):
+    """Fail or restore a VM's service: returns (kind, mapping)."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="ServiceScreen")
+
+    def __init__(self, services: list[tuple[str, str, int]], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.services = services  # (vm, protocol, port)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Fail or restore a service", classes="title")
+            yield Label("Service")
+            opts = [(f"{vm} {proto} {port}", f"{vm}|{proto}|{port}") for vm, proto, port in self.services]
+            yield Select(opts, value=opts[0][1] if opts else Select.BLANK, id="service",
+                         allow_blank=not opts)
+            yield Label("What happens")
+            yield Select([("stop: refuse connections (RST)", "refuse"),
+                          ("hang: answer nothing", "hang"),
+                          ("answer HTTP 500", "http_500"),
+                          ("restore: healthy again", "restore")], value="refuse", id="mode",
+                         allow_blank=False)
+            yield Static("", id="error", classes="error")
+            yield from self.buttons()
+
+    def submit(self) -> None:
+        value = self.query_one("#service", Select).value
+        if value is Select.BLANK:
+            self.show_error("this scenario has no services")
+            return
+        vm, proto, port = str(value).split("|")
+        mode = self.query_one("#mode", Select).value
+        body = {"vm": vm, "protocol": proto, "port": int(port)}
+        if mode == "restore":
+            self.dismiss(("restore_service", body))
+        else:
+            self.dismiss(("fail_service", {**body, "mode": mode}))
+
+
+class VmPowerScreen(Form):
+    DEFAULT_CSS = FORM_CSS.format(name="VmPowerScreen")
+
+    def __init__(self, vms: list[tuple[str, bool]], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.vms = vms
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Stop or start a VM", classes="title")
+            yield Label("VM (its current state in brackets)")
+            opts = [(f"{name} ({'running' if running else 'stopped'})", name) for name, running in self.vms]
+            yield Select(opts, value=opts[0][1] if opts else Select.BLANK, id="vm", allow_blank=not opts)
+            yield Static("", id="error", classes="error")
+            yield from self.buttons()
+
+    def submit(self) -> None:
+        name = self.query_one("#vm", Select).value
+        if name is Select.BLANK:
+            self.show_error("no VM chosen")
+            return
+        running = dict(self.vms)[name]
+        self.dismiss(("stop_vm" if running else "start_vm", {"vm": name}))
+
+
+class SetScreen(Form):
+    """Change one configuration value: a dotted path and a YAML value."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="SetScreen")
+
+    def __init__(self, examples: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.examples = examples
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Change a configuration value", classes="title")
+            yield Static("List items are named: load_balancer.rules.NAME.idle_timeout_min, "
+                         "nsgs.NAME.rules.RULE.access", classes="hint")
+            yield Label("Path")
+            yield Input(value=self.examples[0] if self.examples else "", id="path")
+            yield Label("Value (YAML: 10, Deny, SourceIP, {priority: 100, ...})")
+            yield Input(id="value")
+            yield Static("", id="error", classes="error")
+            yield from self.buttons()
+
+    def submit(self) -> None:
+        import yaml
+        path = self.query_one("#path", Input).value.strip()
+        raw = self.query_one("#value", Input).value
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError as exc:
+            self.show_error(f"value: not valid YAML ({getattr(exc, 'problem', exc)})")
+            return
+        self.dismiss(("set", {"path": path, "value": value}))
+
+
+class OpenScreen(Form):
+    """Open a shipped scenario or a file."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="OpenScreen") + """
+    OpenScreen OptionList { height: auto; max-height: 14; }
+    """
+
+    def __init__(self, shipped: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.shipped = shipped  # (name, title)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Open a scenario", classes="title")
+            yield OptionList(*[Option(f"{name} — {title}", id=name) for name, title in self.shipped],
+                             id="shipped")
+            yield Label("…or a file path")
+            yield Input(placeholder="path/to/scenario.yaml", id="path")
+            yield Static("", id="error", classes="error")
+            yield from self.buttons()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def submit(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        if path:
+            self.dismiss(path)
+            return
+        ol = self.query_one("#shipped", OptionList)
+        if ol.highlighted is not None:
+            self.dismiss(self.shipped[ol.highlighted][0])
+        else:
+            self.show_error("pick a scenario or type a path")
+
+
+class WarningScreen(ModalScreen[int | None]):
+    """A catalogue entry explained, with the steps that raised it; picking one jumps there."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="WarningScreen") + """
+    WarningScreen OptionList { height: auto; max-height: 12; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="warning.close")]
+
+    def __init__(self, entry, subject: str, message: str, steps: list[tuple[int, str]], **kwargs):
+        super().__init__(**kwargs)
+        self.entry = entry
+        self.subject = subject
+        self.message = message
+        self.steps = steps
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+        with Vertical():
+            yield Static(Text(f"{self.entry.id} — {self.entry.title}"), classes="title")
+            yield Static(Text(f"{self.subject}: {self.message}"))
+            yield Static(Text(self.entry.explanation))
+            yield Static(Text(f"facts {', '.join(map(str, self.entry.facts))} · kind {self.entry.kind}",
+                              style="dim"))
+            if self.steps:
+                yield Label("Raised at (Enter jumps there)")
+                yield OptionList(*[Option(Text(f"step {n}: {text}"), id=str(n)) for n, text in self.steps])
+            else:
+                yield Static(Text("A configuration finding: no step raised it.", style="dim"))
+            with Horizontal():
+                yield Button("Close", id="close")
+
+    @on(OptionList.OptionSelected)
+    def _jump(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,108 @@
+"""Small panes: the step inspector, probe state and warnings (bounded tables)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from model.addressing import IPv4, IPv6
+from model.catalogue import CATALOGUE
+from model.durations import format_ms
+from tui import present
+
+
+class Inspector(VerticalScroll):
+    """The current step, or the configuration of a place picked on the map."""
+
+    DEFAULT_CSS = """
+    Inspector { padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="inspector-body")
+
+    def show_step(self, session) -> None:
+        self.query_one("#inspector-body", Static).update(
+            present.inspector(session.current, session.position, session.known, CATALOGUE))
+        self.border_title = "Step"
+
+    def show_node(self, session, node_id: str) -> None:
+        self.query_one("#inspector-body", Static).update(
+            present.node_config(session.engine.topology, node_id))
+        self.border_title = f"Configuration of {node_id} (esc: back to the step)"
+
+
+class ProbesTable(DataTable):
+    """Per VM and probe: results, streak toward the threshold, rotation per family."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_columns("probe", "vm", "state", "last results", "streak", "endpoints in rotation",
+                         "next probe")
+
+    def sync(self, session) -> None:
+        engine = session.engine
+        t = engine.topology
+        now = engine.now
+        self.clear()
+        for ps in engine.probe_states():
+            probe = t.probes.get(ps.probe)
+            vm = t.vm_by_name.get(ps.vm)
+            if probe is None or vm is None:
+                continue
+            up = ps.eligible
+            state = Text("stopped" if ps.stopped else ps.state.upper(),
+                         style="bold green" if up else "bold red")
+            history = Text()
+            for r in ps.history[-6:]:
+                history.append("✓" if r == "ok" else "✗", style="green" if r == "ok" else "red")
+            toward = "DOWN" if ps.state == "up" else "UP"
+            streak = f"{ps.streak}/{probe.number_of_probes} → {toward}" if ps.streak else "—"
+            endpoints = Text()
+            for family in (IPv4, IPv6):
+                address = vm.address(family)
+                if address:
+                    endpoints.append(f"{family} {address}  ", style="green" if up else "red strike")
+            next_in = "not probed" if ps.stopped else format_ms(max(0, ps.next_ms - now))
+            self.add_row(ps.probe, ps.vm, state, history, streak, endpoints, next_in)
+
+
+class WarningsTable(DataTable):
+    """Configuration findings and warnings raised by traffic so far."""
+
+    class Picked(Message):
+        def __init__(self, key: str) -> None:
+            self.key = key
+            super().__init__()
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_columns("where", "severity", "id", "subject", "message")
+        self._signature = None
+
+    def sync(self, session) -> None:
+        warnings = [w for w in session.engine.warnings() if w.n <= session.position]
+        findings = session.findings
+        signature = (len(warnings), id(findings))
+        if signature == self._signature:
+            return
+        self._signature = signature
+        self.clear()
+        grouped: dict = {}
+        for w in warnings:
+            grouped.setdefault((w.id, w.subject), []).append(w)
+        for (wid, subject), items in grouped.items():
+            self.add_row(Text(f"step {items[0].n}" + (f" +{len(items) - 1}" if len(items) > 1 else "")),
+                         Text("traffic", style="yellow"), wid, Text(subject), Text(items[0].message),
+                         key=f"w|{wid}|{subject}")
+        for i, f in enumerate(findings):
+            self.add_row(Text("config", style="dim"),
+                         Text(f.severity, style=present.SEVERITY_STYLES[f.severity]), f.id,
+                         Text(f.subject), Text(f.message), key=f"f|{i}")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(self.Picked(event.row_key.value))

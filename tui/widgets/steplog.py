@@ -1,0 +1,99 @@
+"""The step log: every step of the trace, fast at a million lines.
+
+A line-API scroll view (as toolong's log view): it renders only the visible lines, straight from
+the session's list of steps, so its cost does not depend on the length of the trace. Steps past
+the current one (already computed, shown again when you step forward) are dimmed.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui import present
+from tui.widgets.linetext import text_strip
+
+CURRENT = Style(reverse=True, bold=True)
+FUTURE = Style(dim=True)
+
+
+class StepLog(ScrollView, can_focus=True):
+    """The trace so far; Enter or a click moves the simulation to that step."""
+
+    DEFAULT_CSS = """
+    StepLog { height: 1fr; overflow-x: hidden; }
+    """
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Prev line", show=False, id="log.up"),
+        Binding("down", "cursor(1)", "Next line", show=False, id="log.down"),
+        Binding("pageup", "cursor(-20)", show=False, id="log.pageup"),
+        Binding("pagedown", "cursor(20)", show=False, id="log.pagedown"),
+    ]
+
+    class Selected(Message):
+        """The user picked a step in the log."""
+
+        def __init__(self, n: int) -> None:
+            self.n = n
+            super().__init__()
+
+    def __init__(self, session, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+        self._cache: dict[tuple, Strip] = {}
+
+    def sync(self) -> None:
+        """Resize to the known trace and keep the current step in view."""
+        total = self.session.known
+        self.virtual_size = Size(self.size.width, max(total, 1))
+        if len(self._cache) > 4000:
+            self._cache.clear()
+        self.refresh()
+        self.call_after_refresh(self._keep_current_in_view)
+
+    def _keep_current_in_view(self) -> None:
+        position = self.session.position
+        height = self.scrollable_content_region.height
+        if not position or height <= 0:
+            return
+        top = round(self.scroll_offset.y)
+        row = position - 1
+        if row < top or row >= top + height:
+            self.scroll_to(y=max(0, row - height // 2), animate=False)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        row = self.scroll_offset.y + y
+        session = self.session
+        if row >= session.known:
+            return Strip.blank(width)
+        n = row + 1
+        position = session.position
+        state = 1 if n == position else (2 if n > position else 0)
+        key = (n, state, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            step = session.step_at(n)
+            style = CURRENT if state == 1 else (FUTURE if state == 2 else None)
+            node_width = 22 if width >= 100 else 16
+            strip = text_strip(self.app.console, present.step_line(step, node_width), width, style)
+            self._cache[key] = strip
+        return strip
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cache.clear()
+        self.sync()
+
+    def on_click(self, event: events.Click) -> None:
+        row = self.scroll_offset.y + event.y
+        if 0 <= row < self.session.known:
+            self.post_message(self.Selected(row + 1))
+
+    def action_cursor(self, delta: int) -> None:
+        target = min(max(self.session.position + delta, 0), self.session.known + (1 if delta > 0 else 0))
+        self.post_message(self.Selected(target))
