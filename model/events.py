@@ -73,6 +73,9 @@ def _send(eng, ev: TimedEvent) -> None:
 
 def _close(eng, ev: TimedEvent) -> None:
     conn = eng.state.conns.get(ev.body.connection)
+    if conn is not None and conn.proto != "Tcp" and conn.status == "open":
+        conn.status = "closed"  # no FIN for UDP: the client just stops sending
+        return
     if conn is not None:
         conn.close = True
         conn.hold_ms = 0

@@ -36,7 +36,8 @@ def probe_verdict(eng, probe, vm, packet: Packet) -> tuple[bool, bool, str, str 
         return False, False, f"no answer within {limit} s", None
     if probe.protocol == "Http":
         svc = vm.service(TCP, probe.port)
-        status = 500 if mode == "http_500" else (svc.http_status or 200)
+        failed = eng.state.service_mode.get((vm.name, TCP, probe.port)) == "http_500"
+        status = 500 if failed else (svc.http_status or 200)
         if status != 200:
             return False, True, f"GET {probe.request_path or '/'} answers HTTP {status}", None
         return True, False, f"GET {probe.request_path or '/'} answers HTTP 200", None

@@ -554,14 +554,16 @@ def guest_reply(conn: Conn, packet: Packet, mode: str) -> tuple[Packet | None, s
         if mode == "refuse":
             return packet.reply("RST,ACK"), d.REFUSED, "answers RST"
         return packet.reply("SYN,ACK"), d.DELIVERED, "answers SYN-ACK"
-    if "FIN" in flags:
-        return packet.reply("FIN,ACK"), d.DELIVERED, "closes its side: FIN-ACK"
     if "RST" in flags:
         return None, d.DELIVERED, "drops the connection"
+    if mode == "refuse":
+        # The service is gone and its sockets with it: every segment of an old connection,
+        # keep-alives and FINs included, meets a reset from the guest's stack.
+        return packet.reply("RST,ACK"), d.REFUSED, "answers RST (service gone)"
+    if "FIN" in flags:
+        return packet.reply("FIN,ACK"), d.DELIVERED, "closes its side: FIN-ACK"
     if packet.size == 0:
         return packet.reply("ACK"), d.DELIVERED, "acknowledges the keep-alive"
-    if mode == "refuse":
-        return packet.reply("RST,ACK"), d.REFUSED, "answers RST (service gone)"
     status = " with HTTP 500" if mode == "http_500" else ""
     return packet.reply("PSH,ACK", conn.response_bytes), d.DELIVERED, \
         f"answers {conn.response_bytes} bytes{status}"
@@ -729,7 +731,8 @@ def origin_next(eng, conn_id: str) -> None:
         send(eng, conn, "PSH,ACK", size, f"sends a {size}-byte request")
         return
     if conn.proto != TCP:
-        conn.status = "closed" if conn.close else "open"
+        # UDP has no closing exchange: the socket stays usable for later `send`s until the
+        # timeline closes it; the load balancer only ages its flow out (fact 106).
         return
     if conn.close and conn.hold_ms and conn.hold_until is None:
         conn.hold_until = eng.now + conn.hold_ms
