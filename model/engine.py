@@ -38,7 +38,7 @@ class Engine:
         self._bootstrap()
         self._checkpoints: list[tuple[int, State]] = [(0, self._snapshot())]
         self._since_checkpoint = 0
-        self._emitted = False
+        self._injections: list[tuple[int, TimedEvent]] = []
 
     # ---- SimPy-shaped core ----------------------------------------------------------------
 
@@ -64,6 +64,8 @@ class Engine:
         """Process events until one records a decision; return it (None when idle)."""
         s = self.state
         start = len(self.records)
+        if s.injected_applied < len(self._injections):
+            self._apply_injections()
         while s.heap and len(self.records) == start:
             at, _, name, args = heapq.heappop(s.heap)
             s.now = at
@@ -169,13 +171,31 @@ class Engine:
             self.schedule(first, "probe_tick", probe.name, vm.name)
 
     def inject(self, event: TimedEvent) -> None:
-        """Add an event at the current time (from the explorer); raises ValueError if invalid."""
+        """Add an event at the current step (from the explorer); ValueError if invalid.
+
+        Injections live beside the state, keyed by the step they follow, so going back before
+        one and forward again replays it: the future a learner saw stays the same. Injecting
+        discards any injection that belonged to the future past the current step.
+        """
         from .events import validate_injected
         validate_injected(self, event)
-        del self.records[len(self.records):]
-        self._checkpoints = [c for c in self._checkpoints if c[0] <= len(self.records)]
-        self.state.injected.append(event)
-        self.schedule(self.state.now, "injected", len(self.state.injected) - 1)
+        position = len(self.records)
+        self._injections = [(p, e) for p, e in self._injections if p <= position]
+        self._checkpoints = [c for c in self._checkpoints if c[0] <= position]
+        self._injections.append((position, event))
+        self._apply_injections()
+
+    def _apply_injections(self) -> None:
+        """Schedule every injection registered at the current step that this state lacks."""
+        s = self.state
+        position = len(self.records)
+        while s.injected_applied < len(self._injections) and \
+                self._injections[s.injected_applied][0] <= position:
+            index = s.injected_applied
+            s.injected.append(self._injections[index][1])
+            s.injected_applied += 1
+            # Ahead of everything else at this instant: a user's action takes effect at once.
+            heapq.heappush(s.heap, (s.now, -1_000_000_000 + index, "injected", (len(s.injected) - 1,)))
 
     # ---- read-only views for the UI and the runner -----------------------------------------
 

@@ -101,4 +101,5 @@ class State:
         self.warnings: list[RaisedWarning] = []
         self.outbound_frontend: dict[tuple[str, str], str] = {}  # (vm, family) -> frontend
         self.injected: list = []
+        self.injected_applied = 0
         self.findings_seen: set = set()

@@ -86,11 +86,11 @@ class Lb6App(App):
 
     def on_mount(self) -> None:
         self.title = f"lb6 — {self.session.scenario.title}"
-        self.query_one("#map").border_title = "Topology"
-        self.query_one("#inspector").border_title = "Step"
+        self.main("#map").border_title = "Topology"
+        self.main("#inspector").border_title = "Step"
         self._apply_size(self.size.width)
         self.refresh_panes()
-        self.query_one("#steplog").focus()
+        self.main("#steplog").focus()
 
     def on_resize(self, event) -> None:
         self._apply_size(event.size.width)
@@ -98,21 +98,26 @@ class Lb6App(App):
     def _apply_size(self, width: int) -> None:
         narrow = width < NARROW_BELOW
         self.screen.set_class(narrow, "-narrow")
-        self.query_one(TopologyMap).set_compact(narrow)
+        self.main(TopologyMap).set_compact(narrow)
 
     # ---- rendering ---------------------------------------------------------------------------
+
+    def main(self, selector, expect_type=None):
+        """A widget of the main screen, even while a dialog is on top of it."""
+        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        return screen.query_one(selector, expect_type) if expect_type else screen.query_one(selector)
 
     def refresh_panes(self) -> None:
         s = self.session
         playing = " ▶ playing" if self._player else ""
         self.sub_title = (f"step {s.position}/{s.known} · t {format_ms(s.now)} · "
                           f"{len(s.engine.state.flows)} flows · speed {SPEEDS[self.speed_index]}/s{playing}")
-        self.query_one(TopologyMap).sync()
-        self.query_one(Inspector).show_step(s)
-        self.query_one(StepLog).sync()
-        self.query_one(FlowTable).sync()
-        self.query_one(ProbesTable).sync(s)
-        self.query_one(WarningsTable).sync(s)
+        self.main(TopologyMap).sync()
+        self.main(Inspector).show_step(s)
+        self.main(StepLog).sync()
+        self.main(FlowTable).sync()
+        self.main(ProbesTable).sync(s)
+        self.main(WarningsTable).sync(s)
 
     # ---- moving through time -------------------------------------------------------------------
 
@@ -234,42 +239,42 @@ class Lb6App(App):
     # ---- panes ------------------------------------------------------------------------------
 
     def action_pane(self, pane: str) -> None:
-        self.query_one("#panes", TabbedContent).active = pane
+        self.main("#panes", TabbedContent).active = pane
 
     def action_filter_flows(self) -> None:
         self.action_pane("flows")
-        box = self.query_one("#flow-filter", Input)
+        box = self.main("#flow-filter", Input)
         box.add_class("-visible")
         box.focus()
 
     @on(Input.Changed, "#flow-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(FlowTable).filter_text = event.value
+        self.main(FlowTable).filter_text = event.value
 
     @on(Input.Submitted, "#flow-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one(FlowTable).focus()
+        self.main(FlowTable).focus()
 
     @on(FlowTable.Summary)
     def _flow_summary(self, event: FlowTable.Summary) -> None:
-        table = self.query_one(FlowTable)
+        table = self.main(FlowTable)
         filt = f" matching '{table.filter_text}'" if table.filter_text else ""
-        self.query_one("#flow-summary", Static).update(
+        self.main("#flow-summary", Static).update(
             f"{event.shown} of {event.total} flows{filt} · at {format_ms(self.session.now)} · "
             "o: sort by next column, O: reverse, /: filter")
 
     @on(NodeBox.Selected)
     def _node_selected(self, event: NodeBox.Selected) -> None:
-        self.query_one(Inspector).show_node(self.session, event.node_id)
+        self.main(Inspector).show_node(self.session, event.node_id)
 
     def action_show_step(self) -> None:
-        box = self.query_one("#flow-filter", Input)
+        box = self.main("#flow-filter", Input)
         if box.has_focus:
             box.value = ""
             box.remove_class("-visible")
-            self.query_one(FlowTable).focus()
+            self.main(FlowTable).focus()
             return
-        self.query_one(Inspector).show_step(self.session)
+        self.main(Inspector).show_step(self.session)
 
     @on(WarningsTable.Picked)
     def _warning_picked(self, event: WarningsTable.Picked) -> None:
@@ -326,9 +331,9 @@ class Lb6App(App):
         self._stop_playing()
         self.session = Session(scenario)
         self.title = f"lb6 — {scenario.title}"
-        for widget in (self.query_one(StepLog), self.query_one(TopologyMap)):
+        for widget in (self.main(StepLog), self.main(TopologyMap)):
             widget.session = self.session
-        await self.query_one(TopologyMap).recompose()
+        await self.main(TopologyMap).recompose()
         self.refresh_panes()
 
     def action_screenshot(self) -> None:
