@@ -105,7 +105,8 @@ def begin_outbound(eng, conn: Conn) -> None:
         return
     nsg_note = f"; outbound NSG allows it ({verdict.nsg}/{verdict.rule})" if verdict else ""
     eng.emit(node, "send", d.FORWARDED,
-             f"{vm.name} opens {conn.proto.upper()} to {label} {endpoint(dst, conn.port)} over "
+             f"{vm.name} opens {conn.proto.upper()} to "
+             f"{'' if label == dst else label + ' '}{endpoint(dst, conn.port)} over "
              f"{family}" + (f" ({what}, inside Azure: no translation)" if private else "")
              + nsg_note, packet=packet, conn=conn,
              facts=(18,) if private else (5,))

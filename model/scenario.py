@@ -335,3 +335,31 @@ class _Checker:
                         self.problem(path + (addr_field,), str(exc))
         for i, cid in enumerate(self.spec.covers):
             self.known(cid, CATALOGUE, ("covers", i), "catalogue ID")
+
+
+def load_scenario_data(data: Any, source: str, locate=None) -> Scenario:
+    """Validate plain scenario data (an importer's output) exactly as a YAML file is validated.
+
+    `locate(problem) -> problem` moves each problem from the scenario field it names back to
+    the place in the imported file the value came from (a line, a JSON path).
+    """
+    def placed(problems: list[Problem]) -> list[Problem]:
+        return [locate(p) for p in problems] if locate else problems
+
+    try:
+        spec = _validate(data, source, None)
+        topology = build_topology(spec)
+    except ScenarioError as exc:
+        raise ScenarioError(source, placed(exc.problems)) from None
+    except BuildError as exc:
+        raise ScenarioError(source, placed(exc.problems)) from None
+    raw = {k: copy.deepcopy(data[k]) for k in TOPOLOGY_KEYS if k in data}
+    checker = _Checker(spec, topology, raw)
+    events = checker.timeline()
+    checker.expectations(events)
+    if checker.problems:
+        raise ScenarioError(source, placed(checker.problems))
+    last = max((e.at_ms for e in events), default=0)
+    duration = spec.duration if spec.duration is not None else last + 60_000
+    return Scenario(source, spec.title, spec.summary, tuple(spec.covers), spec.seed, duration,
+                    topology, tuple(events), tuple(spec.expect), tuple(spec.notes), raw)
