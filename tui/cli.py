@@ -52,12 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument("--quiet", "-q", action="store_true",
                    help="print only the expectations, not the trace")
+    _add_load_options(p)
 
     p = sub.add_parser("check", help="validate a scenario and list catalogue findings",
                        description="Validate a file and list every catalogue finding: errors are "
                                    "configurations Azure would refuse.")
     p.add_argument("target", metavar="FILE_OR_NAME")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _add_load_options(p)
+
+    p = sub.add_parser("import", help="turn an ARM template or az CLI / PowerShell script into "
+                                      "an editable scenario file",
+                       description="Read an ARM template, az CLI script or PowerShell script and "
+                                   "write the scenario YAML lb6 made of it (with default clients "
+                                   "and timeline), listing what it did not model.")
+    p.add_argument("target", metavar="FILE")
+    p.add_argument("-o", "--output", metavar="SCENARIO_YAML",
+                   help="write the scenario here (default: print it)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    _add_load_options(p)
 
     p = sub.add_parser("scenarios", help="list the shipped scenarios")
     p.add_argument("--json", action="store_true")
@@ -67,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explore", help="open the interactive explorer on a scenario")
     p.add_argument("target", nargs="?", default=library.DEFAULT_SCENARIO, metavar="FILE_OR_NAME")
+    _add_load_options(p)
+    LOAD_OPTIONS.clear()
     return parser
 
 
@@ -100,10 +115,42 @@ def resolve(target: str) -> Path:
     return path
 
 
-def load(target: str):
-    from model.scenario import load_scenario
+# --format / --parameters as given on the command line; `load` uses them when its caller does
+# not pass them (cmd_run and cmd_explore call `load(target)`). Reset by build_parser().
+LOAD_OPTIONS: dict = {}
+
+
+class _LoadOption(argparse.Action):
+    """Stores the option as usual and also remembers it for `load`."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        LOAD_OPTIONS[self.dest] = values
+
+
+def _add_load_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", action=_LoadOption, choices=("scenario", "arm", "azcli", "powershell"),
+                   help="read FILE as this format instead of detecting it from the content")
+    p.add_argument("--parameters", action=_LoadOption, metavar="PARAMS_JSON",
+                   help="an ARM parameters file (azuredeploy.parameters.json) for a template")
+
+
+def load_with_notes(target: str, format: str | None = None, parameters: str | None = None):
+    """A `model.loader.Loaded`: the scenario, its format and the notes on what is not modelled."""
+    from model.loader import load_any
+    format = format if format is not None else LOAD_OPTIONS.get("format")
+    parameters = parameters if parameters is not None else LOAD_OPTIONS.get("parameters")
     path = resolve(target)
-    return load_scenario(path, display=target if not Path(target).exists() else str(path))
+    display = target if not Path(target).exists() else str(path)
+    if parameters is not None and not Path(parameters).is_file():
+        raise ScenarioError(parameters, [Problem("no such parameters file")])
+    return load_any(path, format=format, parameters=parameters, display=display)
+
+
+def load(target: str, format: str | None = None, parameters: str | None = None):
+    """The scenario in `target`: a scenario file or name, an ARM template, an az CLI or
+    PowerShell script (detected from the content unless `format` says)."""
+    return load_with_notes(target, format, parameters).scenario
 
 
 # ---- commands -----------------------------------------------------------------------------------
@@ -165,29 +212,86 @@ def print_result(console, result, quiet: bool = False) -> None:
 
 def cmd_check(args) -> int:
     from model.catalogue import check
+    fmt = getattr(args, "format", None)
     try:
-        scenario = load(args.target)
+        loaded = load_with_notes(args.target, fmt, getattr(args, "parameters", None))
     except ScenarioError as exc:
         if args.json:
-            sys.stdout.write(json.dumps({"source": args.target, "format": "scenario",
-                                         "errors": exc.to_json(), "findings": []}, indent=2) + "\n")
+            sys.stdout.write(json.dumps({"source": args.target, "format": fmt or _sniff(args.target),
+                                         "errors": exc.to_json(), "findings": [],
+                                         "not_modelled": []}, indent=2) + "\n")
             return EXIT_BAD_INPUT
         raise
-    findings = check(scenario.topology)
+    findings = check(loaded.scenario.topology)
     refused = any(f.severity == "error" for f in findings)
+    source = loaded.scenario.source
     if args.json:
-        sys.stdout.write(json.dumps({"source": args.target, "format": "scenario", "errors": [],
-                                     "findings": [f.to_json() for f in findings]}, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"source": args.target, "format": loaded.format, "errors": [],
+                                     "findings": [f.to_json() for f in findings],
+                                     "not_modelled": [n.to_json(source) for n in loaded.notes]},
+                                    indent=2) + "\n")
     else:
         from rich.text import Text
         from tui import present
         console = _console()
         console.print(present.findings_table(findings, f"{args.target}: {len(findings)} findings"))
+        _print_notes(console, loaded, source)
         counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
         summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
         console.print(Text(("Azure would refuse this configuration: " if refused else "OK: ")
                            + summary, style="bold red" if refused else "bold green"))
     return EXIT_FAILED if refused else EXIT_OK
+
+
+def _sniff(target: str) -> str | None:
+    """The detected format of a file that failed to load, for the JSON report."""
+    from model.importers.detect import detect
+    try:
+        path = resolve(target)
+        return detect(path.read_text(encoding="utf-8-sig", errors="replace"), str(path))
+    except (ScenarioError, OSError):
+        return None
+
+
+def _print_notes(console, loaded, source: str) -> None:
+    """What the imported file holds that lb6 does not model (info, never a failure)."""
+    from rich.text import Text
+    if not loaded.notes:
+        return
+    console.print(Text(f"Not modelled ({len(loaded.notes)}, info):", style="bold"))
+    for note in loaded.notes:
+        line = Text("  • ")
+        line.append(note.location(source), style="dim")
+        line.append(": " + note.message)
+        console.print(line, soft_wrap=True)
+
+
+def cmd_import(args) -> int:
+    from model.importers.common import scenario_yaml
+    loaded = load_with_notes(args.target, getattr(args, "format", None),
+                             getattr(args, "parameters", None))
+    if loaded.format == "scenario":
+        error(f"{args.target} is already a scenario file; nothing to import")
+        return EXIT_BAD_INPUT
+    text = scenario_yaml(loaded.data, loaded.notes, loaded.scenario.source, loaded.format)
+    if args.output:
+        out = Path(args.output)
+        if out.exists() and not args.force:
+            error(f"{out} exists; use --force to overwrite it")
+            return EXIT_BAD_INPUT
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            error(f"cannot write {out}: {exc.strerror}")
+            return EXIT_BAD_INPUT
+        from rich.text import Text
+        console = _console(stderr=True)
+        _print_notes(console, loaded, loaded.scenario.source)
+        console.print(Text(f"wrote {out} ({loaded.format} → scenario); try: lb6 run {out}",
+                           style="bold green"), soft_wrap=True)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def cmd_scenarios(args) -> int:
@@ -246,7 +350,8 @@ def cmd_explore(args) -> int:
     return run_explorer(scenario)
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "scenarios": cmd_scenarios, "schema": cmd_schema,
+COMMANDS = {"run": cmd_run, "check": cmd_check, "import": cmd_import,
+            "scenarios": cmd_scenarios, "schema": cmd_schema,
             "catalogue": cmd_catalogue, "explore": cmd_explore}
 
 
