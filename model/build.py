@@ -39,11 +39,16 @@ class _Builder:
     # ---- helpers ------------------------------------------------------------------------
 
     def unique_names(self, items, path: Path, what: str) -> None:
-        counts = Counter(i.name for i in items)
+        """Point at each repeat (not the first use), naming where the name was first given."""
+        from .errors import format_path
+        first: dict[str, int] = {}
         for idx, item in enumerate(items):
-            if counts[item.name] > 1:
-                self.problem(path + (idx, "name"), f"duplicate {what} name '{item.name}'")
-                counts[item.name] = 0  # report once
+            if item.name in first:
+                self.problem(path + (idx, "name"),
+                             f"duplicate {what} name '{item.name}' (first given at "
+                             f"{format_path(path + (first[item.name],))})")
+            else:
+                first[item.name] = idx
 
     def ref(self, value, known: dict, path: Path, what: str) -> bool:
         if value in known:

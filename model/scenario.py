@@ -96,6 +96,8 @@ def _problem_from_pydantic(err: dict, prefix: Path) -> Problem:
         message = err["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
+        elif message.startswith("Input should be "):
+            message = "expected " + message[len("Input should be "):]
         given = err.get("input")
         if kind not in ("model_type", "model_attributes_type") and isinstance(given, (str, int, float)):
             message += f" (got {given!r})"

@@ -49,10 +49,13 @@ class _Walker:
     def value(self, node, path: Path, depth: int):
         self.count += 1
         if self.count > MAX_VALUES:
+            # Aliases share their anchor's node, so the node's own line points at the anchor,
+            # not at the use that exploded; name the top-level key being expanded instead.
+            top = path[:1]
             raise LoadProblem(Problem(
                 f"the document expands to more than {MAX_VALUES} values "
                 "(YAML anchors and aliases are expanded; is this an alias bomb?)",
-                path, node.start_mark.line + 1))
+                top, self.lines.get(top, node.start_mark.line + 1)))
         if depth > MAX_DEPTH:
             raise LoadProblem(Problem(f"nested more than {MAX_DEPTH} levels deep", path,
                                       node.start_mark.line + 1))
@@ -94,6 +97,23 @@ class _Walker:
         return value
 
 
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> Problem:
+    """A syntax error at the line where it was found, never past the file's last line.
+
+    At the end of the stream PyYAML marks the line after the last one; the construct left open
+    (its context mark) is then the more useful place to point at.
+    """
+    last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    what = exc.problem or exc.context or "syntax error"
+    if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+        what += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+    if line is not None and line > last_line:
+        line = min(exc.context_mark.line + 1 if exc.context_mark else last_line, last_line)
+    return Problem(f"YAML syntax error: {what}", (), line)
+
+
 def load_yaml(text: str) -> Located:
     """Parse one YAML document; raise LoadProblem naming the line on any error."""
     if len(text) > MAX_BYTES:
@@ -103,10 +123,7 @@ def load_yaml(text: str) -> Located:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = exc.problem or exc.context or "syntax error"
-        raise LoadProblem(Problem(f"YAML syntax error: {what}", (), line)) from None
+        raise LoadProblem(_syntax_problem(exc, text)) from None
     except yaml.YAMLError as exc:
         raise LoadProblem(Problem(f"YAML error: {exc}")) from None
     except RecursionError:
