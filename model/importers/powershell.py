@@ -181,9 +181,14 @@ class PsReader:
                 toks.append(Tok("param", m.group(1), bool(m.group(2))))
                 i += m.end()
             elif ch.isdigit() or (ch == "-" and i + 1 < n and text[i + 1].isdigit()):
-                m = re.match(r"-?\d+(\.\d+)?", text[i:])
+                m = re.match(r"-?[^\s(),=\[\]|{}'\"$]+", text[i:])
                 value = m.group()
-                toks.append(Tok("num", float(value) if "." in value else int(value)))
+                if re.fullmatch(r"-?\d+", value):
+                    toks.append(Tok("num", int(value)))
+                elif re.fullmatch(r"-?\d+\.\d+", value):
+                    toks.append(Tok("num", float(value)))
+                else:  # 10.0.2.0/24, 2012-R2-Datacenter: a bare word
+                    toks.append(Tok("word", value))
                 i += m.end()
             else:
                 m = re.match(r"[^\s(),=\[\]|{}'\"$]+", text[i:])
@@ -388,7 +393,7 @@ class PsReader:
                 value, pos = self.primary(toks, pos)
                 positional.append(value)
         if handler is None:
-            self.skip(canonical)
+            self.skip(name)
             return None
         call = Call(self, canonical, params)
         if positional:
