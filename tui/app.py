@@ -25,7 +25,8 @@ from tui.widgets.steplog import StepLog
 from tui.widgets.topology import NodeBox, TopologyMap
 
 SPEEDS = (1, 2, 5, 10, 20, 50)  # steps per second when playing
-NARROW_BELOW = 110
+STACK_BELOW = 140     # columns: under this the map sits above the inspector
+COMPACT_BELOW = (100, 30)  # columns, rows: under either, the map shows names only
 
 
 class Lb6App(App):
@@ -88,17 +89,19 @@ class Lb6App(App):
         self.title = f"lb6 — {self.session.scenario.title}"
         self.main("#map").border_title = "Topology"
         self.main("#inspector").border_title = "Step"
-        self._apply_size(self.size.width)
+        self._apply_size(self.size.width, self.size.height)
         self.refresh_panes()
         self.main("#steplog").focus()
 
     def on_resize(self, event) -> None:
-        self._apply_size(event.size.width)
+        self._apply_size(event.size.width, event.size.height)
 
-    def _apply_size(self, width: int) -> None:
-        narrow = width < NARROW_BELOW
-        self.screen.set_class(narrow, "-narrow")
-        self.main(TopologyMap).set_compact(narrow)
+    def _apply_size(self, width: int, height: int) -> None:
+        compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        screen.set_class(width < STACK_BELOW, "-stacked")
+        screen.set_class(compact, "-compact")
+        self.main(TopologyMap).set_compact(compact)
 
     # ---- rendering ---------------------------------------------------------------------------
 

@@ -65,6 +65,11 @@ class FlowTable(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("o", "sort_next", "Sort", id="flows.sort"),
         Binding("O", "sort_reverse", "Reverse", id="flows.reverse"),
+        # Arrows keep stepping through time everywhere; shift+arrows scroll the wide table.
+        Binding("right", "app.forward", show=False, id="flows.forward"),
+        Binding("left", "app.back", show=False, id="flows.back"),
+        Binding("shift+right", "scroll_right", show=False, id="flows.scroll_right"),
+        Binding("shift+left", "scroll_left", show=False, id="flows.scroll_left"),
     ]
 
     sort_column: reactive[int] = reactive(0)

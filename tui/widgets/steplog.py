@@ -33,6 +33,9 @@ class StepLog(ScrollView, can_focus=True):
         Binding("down", "cursor(1)", "Next line", show=False, id="log.down"),
         Binding("pageup", "cursor(-20)", show=False, id="log.pageup"),
         Binding("pagedown", "cursor(20)", show=False, id="log.pagedown"),
+        # The scroll view's own home/end would only scroll; here they move through time.
+        Binding("home", "app.start", show=False, id="log.home"),
+        Binding("end", "app.end", show=False, id="log.end"),
     ]
 
     class Selected(Message):

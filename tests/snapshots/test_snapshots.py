@@ -1,0 +1,47 @@
+"""Snapshot tests (snap_compare): how the explorer looks, pinned.
+
+Update after an intended change with `pytest tests/snapshots --snapshot-update`, then look at
+the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from model import library
+from model.scenario import load_scenario
+from tui.app import Lb6App
+
+
+def app() -> Lb6App:
+    return Lb6App(load_scenario(library.find(library.DEFAULT_SCENARIO)))
+
+
+def test_main_screen_80x24(snap_compare):
+    assert snap_compare(app(), terminal_size=(80, 24))
+
+
+def test_main_screen_160x48(snap_compare):
+    assert snap_compare(app(), terminal_size=(160, 48))
+
+
+def test_step_with_nat_ipv6_endpoints(snap_compare):
+    # Six steps in: the IPv6 destination is rewritten to the chosen VM's private address.
+    assert snap_compare(app(), press=["right"] * 6, terminal_size=(160, 48))
+
+
+def test_failover_marks_the_vm_down(snap_compare):
+    async def fail_web1(pilot):
+        pilot.app.inject("fail_service", {"vm": "web1", "port": 80, "protocol": "Tcp",
+                                          "mode": "refuse"})
+        pilot.app.session.to_end()
+        pilot.app.refresh_panes()
+        await pilot.pause()
+
+    assert snap_compare(app(), run_before=fail_web1, press=["3"], terminal_size=(120, 40))
+
+
+def test_help_screen(snap_compare):
+    assert snap_compare(app(), press=["question_mark"], terminal_size=(100, 36))
+
+
+def test_command_palette(snap_compare):
+    assert snap_compare(app(), press=["ctrl+p", *"jump"], terminal_size=(100, 30))
