@@ -32,6 +32,7 @@ class _Builder:
         self.spec = spec
         self.problems: list[Problem] = []
         self.used: dict[str, Path] = {}
+        self.reserved = _explicit_addresses(spec)
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(Problem(message, path))
@@ -73,7 +74,9 @@ class _Builder:
     def allocate(self, network, start: int) -> str:
         for offset in range(start, min(network.num_addresses, 1 << 20)):
             candidate = str(network.network_address + offset)
-            if candidate not in self.used:
+            # Skip addresses the file gives explicitly further down: those win (Azure's
+            # Dynamic allocation never takes an address that is already claimed).
+            if candidate not in self.used and candidate not in self.reserved:
                 self.used[candidate] = ("(assigned)",)
                 return candidate
         raise BuildError([Problem(f"no free address left in {network}")])
@@ -407,6 +410,22 @@ class _Builder:
             raise BuildError(self.problems)
         return Topology(vnet, tuple(public_ips.values()), lb, vms, nsgs, dns, clients, hosts,
                         self.spec.deployment)
+
+
+def _explicit_addresses(spec: ScenarioSpec) -> frozenset[str]:
+    """Every address the file spells out, canonical; unreadable ones are reported later."""
+    texts = [p.address for p in spec.public_ips]
+    texts += [c.address for v in spec.vms for n in v.nics for c in n.ip_configs]
+    texts += [a for c in spec.clients for a in (c.ipv4, c.ipv6)]
+    texts += [a for h in spec.hosts for a in h.addresses]
+    out = set()
+    for text in texts:
+        if text:
+            try:
+                out.add(parse_address(text))
+            except AddressError:
+                pass
+    return frozenset(out)
 
 
 def _is_documentation(address: str) -> bool:

@@ -15,6 +15,7 @@ from .errors import Path, Problem
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
 MAX_BYTES = 20 * 1024 * 1024
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 class Located:
@@ -60,6 +61,10 @@ class _Walker:
             raise LoadProblem(Problem(f"nested more than {MAX_DEPTH} levels deep", path,
                                       node.start_mark.line + 1))
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in PLAIN_TAGS:
+            # The walk below would build a plain list or dict and silently drop the tag.
+            raise LoadProblem(Problem(f"unsupported YAML tag {node.tag}: only plain data is "
+                                      "allowed", path, node.start_mark.line + 1))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
