@@ -542,6 +542,7 @@ def to_scenario(dep: Deployment, title: str) -> tuple[dict, Callable[[Problem], 
     data["clients"] = [dict(c) for c in DEFAULT_CLIENTS]
     timeline = []
     seen_targets = set()
+    used_ids: set[str] = set()
     if lb is not None:
         pip_version = {p.name: p.version for p in dep.public_ips.values()}
         fe_pip = {f.name: f.public_ip for f in lb.frontends}
@@ -563,8 +564,15 @@ def to_scenario(dep: Deployment, title: str) -> tuple[dict, Callable[[Problem], 
                     if (family == "IPv4" and c["stack"] == "ipv6") or \
                             (family == "IPv6" and c["stack"] == "ipv4"):
                         continue
-                cid = re.sub(r"[^A-Za-z0-9_.\-]", "-",
-                             f"{c['name'].split('-')[0]}-{r.name}-{r.frontend_port}")
+                short = {"dual": "dual", "ipv4": "v4", "ipv6": "v6"}[c["stack"]]
+                cid = f"{short}-{protocol.lower()}{r.frontend_port}"
+                if cid in used_ids:  # a second name or address on the same port
+                    cid = re.sub(r"[^A-Za-z0-9_.\-]", "-", f"{cid}-{target.split('.')[0]}")
+                n = 2
+                while cid in used_ids:
+                    cid = f"{short}-{protocol.lower()}{r.frontend_port}-{n}"
+                    n += 1
+                used_ids.add(cid)
                 timeline.append({"at": f"{len(timeline) + 1}s",
                                  "connect": {"id": cid, "client": c["name"], "to": target,
                                              "port": r.frontend_port, "protocol": protocol}})
