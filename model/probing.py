@@ -146,4 +146,6 @@ def pool_check(eng, rule_name: str) -> None:
              f"every member of {rule.backend_pool} is down: Basic ends all {len(doomed)} flows of "
              f"rule {rule_name} (TCP and UDP); new SYNs get no answer",
              rule=rule_name, probe=rule.probe, ids=("all-backends-down",), facts=(84, 85, 141),
+             warn=[("all-backends-down", rule.backend_pool,
+                    f"every member of {rule.backend_pool} is down: {len(doomed)} flows ended")],
              detail=(("flows", ", ".join(f"#{f.id}" for f in doomed[:50])),))

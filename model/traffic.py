@@ -226,7 +226,9 @@ def lb_in(eng, conn_id: str, i: int, packet: Packet) -> None:
         eng.emit(node, "rule-match", d.DROPPED_ICMP,
                  "ICMP is blocked in Azure and never load balanced: ping to a frontend always "
                  "fails; test with TCP instead", packet=packet, conn=conn,
-                 ids=("icmp-dropped",), facts=(26, 56))
+                 ids=("icmp-dropped",), facts=(26, 56),
+                 warn=[("icmp-dropped", frontend.name, f"{conn.origin}'s ping to {packet.dst} "
+                                                       "is dropped")])
         return
     flow = s.flows.lookup(packet.five_tuple)
     if flow is not None:
@@ -238,7 +240,9 @@ def lb_in(eng, conn_id: str, i: int, packet: Packet) -> None:
             eng.emit(node, "flow-lookup", d.DROPPED_IDLE,
                      "no flow for this connection: it was removed at its idle timeout and Basic "
                      "sent no reset, so the client still thinks it is open",
-                     packet=packet, conn=conn, ids=("idle-timeout-expiry",), facts=(99, 102, 103))
+                     packet=packet, conn=conn, ids=("idle-timeout-expiry",), facts=(99, 102, 103),
+                     warn=[("idle-timeout-expiry", conn.id,
+                            f"{conn.id}: a packet after the idle timeout is dropped")])
         else:
             fail(conn, att, d.DROPPED_NO_FLOW)
             eng.emit(node, "flow-lookup", d.DROPPED_NO_FLOW,
@@ -297,6 +301,7 @@ def existing_flow(eng, conn: Conn, i: int, packet: Packet, flow, node: str) -> N
     t = eng.topology
     rule = t.rules.get(flow.rule)
     ids, facts, reason = (), (183,), f"existing flow #{flow.id} → {flow.vm} (rule {flow.rule})"
+    warn: list = []
     if rule is not None and flow.kind == INBOUND:
         ok, state = vm_eligible(eng, flow.vm, rule.probe)
         if not ok and packet.proto == UDP:
@@ -310,12 +315,14 @@ def existing_flow(eng, conn: Conn, i: int, packet: Packet, flow, node: str) -> N
                 reason = (f"UDP flow #{flow.id} moves from {old} ({state}) to {member.vm}: UDP "
                           "keeps no connection state, so it is hashed again over healthy members")
                 ids, facts = ("backend-down-udp-moves",), (83,)
+                warn = [("backend-down-udp-moves", conn.id,
+                         f"UDP flow #{flow.id} moved from {old} to {member.vm}")]
         elif not ok:
             reason += (f"; {flow.vm} is {state}, but an established TCP flow keeps going while "
                        "another member is up")
             ids, facts = ("backend-down-tcp-continues",), (82, 183)
     eng.emit(node, "flow-lookup", d.FORWARDED, reason, packet=packet, conn=conn, rule=flow.rule,
-             ids=ids, facts=facts)
+             ids=ids, facts=facts, warn=warn)
     eng.schedule(eng.now, "nat_in", conn.id, i, packet, flow.id)
 
 
@@ -368,6 +375,8 @@ def pick_backend(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat:
                  f"no member of {pool.name} is in rotation{probe_note} ({table}); the frontend "
                  "gives no answer, not even a reset", packet=packet, conn=conn, rule=rule.name,
                  probe=rule.probe, ids=("no-healthy-backend", "all-backends-down"),
+                 warn=[("no-healthy-backend", pool.name, f"{pool.name} has no healthy member; "
+                                                         f"{conn.id} gets no answer")],
                  facts=(58, 84, 85), detail=(("candidates", table),))
         return
     ipv6 = t.is_ipv6_rule(rule)

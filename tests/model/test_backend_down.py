@@ -55,6 +55,7 @@ def test_udp_flow_moves_to_a_healthy_member():
     eng = r.engine
     moved = first([s for s in conn_steps(eng, "u") if s.t_ms >= 30_000], kind="flow-lookup")
     assert "backend-down-udp-moves" in moved.refs.ids and 83 in moved.refs.facts
+    assert [w.id for w in eng.warnings()] == ["backend-down-udp-moves"]
     conn = eng.connection("u")
     assert conn.served_by != victim and conn.answered == 2
     (flow,) = eng.flows()
@@ -77,6 +78,7 @@ def test_all_members_down_basic_ends_every_tcp_flow():
     term = first(eng.records, kind="terminate")
     assert term.disposition == "terminated" and term.node == "pool:pool-v4"
     assert "all-backends-down" in term.refs.ids and 84 in term.refs.facts
+    assert {w.id for w in eng.warnings()} == {"all-backends-down", "no-healthy-backend"}
     long = eng.connection("long")
     assert long.outcome == "terminated"
     assert not [f for f in eng.flows() if f.rule == "rule-v4" and f.conn == "long"]

@@ -29,6 +29,7 @@ def test_ipv4_default_is_4_minutes_then_the_next_packet_is_dropped():
     drop = first(conn_steps(eng, "c"), disposition="dropped-idle-timeout")
     assert drop.t_ms > 6 * MIN and drop.node == "frontend:fe-v4"
     assert eng.connection("c").outcome == "dropped-idle-timeout"
+    assert [w.id for w in eng.warnings()] == ["idle-timeout-expiry"]
 
 
 def test_basic_sends_no_reset_at_expiry():

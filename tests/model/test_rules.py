@@ -93,6 +93,7 @@ def test_icmp_is_dropped_on_both_families(client, frontend):
     assert step.disposition == "dropped-icmp"
     assert "icmp-dropped" in step.refs.ids and 26 in step.refs.facts
     assert r.engine.connection("c1").outcome == "dropped-icmp"
+    assert [w.id for w in r.engine.warnings()] == ["icmp-dropped"]     # a live warning too
 
 
 def test_inbound_nat_rule_forwards_to_its_one_vm():
