@@ -51,7 +51,7 @@ class Lb6App(App):
         Binding("2", "pane('flows')", "Flows", show=False, id="pane.flows"),
         Binding("3", "pane('probes')", "Probes", show=False, id="pane.probes"),
         Binding("4", "pane('warnings')", "Warnings", show=False, id="pane.warnings"),
-        Binding("o", "open", "Open", show=False, id="open"),
+        Binding("ctrl+o", "open", "Open", show=False, id="open"),
         Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="screenshot"),
         Binding("escape", "show_step", "Step view", show=False, id="inspector.step"),
         Binding("question_mark", "help", "Help", id="help"),

@@ -269,7 +269,7 @@ async def test_help_palette_open_and_screenshot(tmp_path, monkeypatch):
         await pilot.press(*"Connect")
         await pilot.pause(0.3)
         await pilot.press("escape")
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         assert type(app.screen).__name__ == "OpenScreen"
         await pilot.press("escape")
         await pilot.press("ctrl+s")
@@ -282,12 +282,12 @@ async def test_open_another_scenario_from_the_picker(tmp_path):
         "title: Dual-stack web farm", "title: Another farm"))
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         app.screen.query_one("#path").value = str(other)
         await pilot.click("#ok")
         await pilot.pause()
         assert app.session.scenario.title == "Another farm"
-        await pilot.press("o")
+        await pilot.press("ctrl+o")
         app.screen.query_one("#path").value = str(tmp_path / "missing.yaml")
         await pilot.click("#ok")
         await pilot.pause()

@@ -33,7 +33,7 @@ KEYS = (
         ("enter / click", "on a map box: its configuration; on a warning: explanation, jump"),
     )),
     ("Everything else", (
-        ("o", "open another scenario"),
+        ("ctrl+o", "open another scenario"),
         ("ctrl+s", "save an SVG screenshot"),
         ("ctrl+p", "command palette (every action, and the theme picker)"),
         ("?", "this help"),
