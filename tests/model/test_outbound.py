@@ -126,16 +126,23 @@ def test_port_is_held_240s_after_fin():
     assert ports == {"a": 1024, "b": 1025, "c": 1024}      # fact 124
 
 
-def test_snat_exhaustion_fails_new_flows():
-    timeline = outbound("o", "api", family="IPv4",
-                        extra=", hold: 5m, count: 1025, every: 10ms, requests: 0")
+def test_snat_exhaustion_fails_new_flows(monkeypatch):
+    # A block of 4 ports instead of 1,024 keeps the test small; the shipped snat_exhaustion
+    # scenario shows the real tier (fact 118).
+    import model.outbound
+    monkeypatch.setattr(model.outbound, "preallocation", lambda pool_size: 4)
+    timeline = (outbound("o", "api", family="IPv4", extra=", hold: 5m, count: 5, every: 10ms, requests: 0")
+                + outbound("other", "api2", at="2s"))
     r = run(farm(hosts=HOSTS, timeline=timeline, duration="20s",
-                 expect="- {connection: o.1025, outcome: dropped-snat-exhausted}\n"
-                        "- {connection: o.1024, outcome: delivered}\n"
+                 expect="- {connection: o.5, outcome: dropped-snat-exhausted}\n"
+                        "- {connection: o.4, outcome: delivered}\n"
+                        "- {connection: other, outcome: delivered}\n"
                         "- {warning: snat-exhaustion}"))
     assert all(v.passed for v in r.verdicts), [v for v in r.verdicts if not v.passed]
-    drop = first(snat_steps(r.engine, "o.1025"), disposition="dropped-snat-exhausted")
-    assert "all 1024 preallocated SNAT ports" in drop.reason and 125 in drop.refs.facts
+    drop = first(snat_steps(r.engine, "o.5"), disposition="dropped-snat-exhausted")
+    assert "all 4 preallocated SNAT ports" in drop.reason and 125 in drop.refs.facts
+    timeout = first(conn_steps(r.engine, "o.5"), kind="timeout")
+    assert timeout.disposition == "timed-out"
 
 
 def test_basic_picks_one_frontend_for_outbound_from_the_seed():
