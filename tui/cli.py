@@ -311,11 +311,15 @@ def cmd_scenarios(args) -> int:
     from rich.table import Table
     from rich.text import Text
     table = Table(title="Shipped scenarios (lb6 run NAME, lb6 explore NAME)", title_justify="left")
-    for col in ("name", "kind", "title", "covers"):
-        table.add_column(col, overflow="fold")
+    table.add_column("name", no_wrap=True, style="bold")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("title and summary", ratio=3)
+    table.add_column("covers", ratio=2)
     for r in rows:
-        table.add_row(r["name"], r["kind"], Text(r["title"] + ("\n" + r["summary"] if r["summary"] else "")),
-                      ", ".join(r["covers"]))
+        text = Text(r["title"], style="bold")
+        if r["summary"]:
+            text.append("\n" + r["summary"], style="dim")
+        table.add_row(r["name"], r["kind"], text, Text(" ".join(r["covers"]), style="magenta"))
     _console().print(table)
     return EXIT_OK
 

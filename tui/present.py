@@ -122,14 +122,23 @@ def probes_table(states, now: int) -> Table:
     return table
 
 
-def findings_table(findings, title: str = "Findings") -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in ("severity", "id", "subject", "message"):
-        table.add_column(col, overflow="fold")
+def findings_table(findings, title: str = "Findings"):
+    """Findings as a list: severity, ID and subject on one line, the message indented below.
+
+    A list reads better than a table at 80 columns, where four columns squeeze the message.
+    """
+    from rich.console import Group
+    from rich.padding import Padding
+
+    parts: list = [Text(title, style="bold")]
     for f in findings:
-        table.add_row(Text(f.severity, style=SEVERITY_STYLES[f.severity]), f.id, Text(f.subject),
-                      Text(f.message))
-    return table
+        head = Text()
+        head.append(f"{f.severity.upper():<8}", style=SEVERITY_STYLES[f.severity])
+        head.append(f"{f.id}  ", style="magenta")
+        head.append(f.subject, style="bold")
+        parts.append(head)
+        parts.append(Padding(Text(f.message), (0, 0, 0, 8)))
+    return Group(*parts)
 
 
 def warnings_table(warnings) -> Table:
