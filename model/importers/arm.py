@@ -184,7 +184,8 @@ class TemplateReader:
                             "reads only resources declared in the same template")
         props = self.properties(inst)
         if inst.type.lower() == "microsoft.network/publicipaddresses":
-            label = (props.get("dnsSettings") or {}).get("domainNameLabel")
+            dns = props.get("dnsSettings")
+            label = dns.get("domainNameLabel") if isinstance(dns, dict) else None
             if label:
                 props = {**props, "dnsSettings": {
                     **props["dnsSettings"],
@@ -428,7 +429,13 @@ class TemplateReader:
         for t in order:
             for inst in self.instances:
                 if inst.type.lower() == t:
-                    getattr(self, "res_" + t.split("/")[-1])(inst)
+                    try:
+                        getattr(self, "res_" + t.split("/")[-1])(inst)
+                    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+                        # A property of an unexpected shape that no targeted check caught.
+                        raise self.fail(inst.path, f"{inst.type} '{inst.name}': a property has "
+                                        "an unexpected shape (an object, list or value where "
+                                        f"another was expected: {exc})") from None
         for inst in self.instances:
             t = inst.type.lower()
             if t not in MODELLED:
@@ -537,6 +544,9 @@ class TemplateReader:
         pip.allocation = c.canon(props.get("publicIPAllocationMethod", "Dynamic"),
                                  ("Static", "Dynamic"))
         dns = props.get("dnsSettings") or {}
+        if not isinstance(dns, dict):
+            raise self.fail(inst.path + ("properties", "dnsSettings"), "expected dnsSettings to be "
+                            f"an object such as {{\"domainNameLabel\": ...}}, got {dns!r}")
         pip.dns_label = dns.get("domainNameLabel")
         pip.reverse_fqdn = dns.get("reverseFqdn")
         pip.location = self.resource_location(inst)
@@ -567,7 +577,8 @@ class TemplateReader:
         lbtype = "Microsoft.Network/loadBalancers"
 
         def items(key, child_type):
-            out = [(x, base + (key, i)) for i, x in enumerate(props.get(key) or [])]
+            out = [(self.obj(x, base + (key, i), key), base + (key, i))
+                   for i, x in enumerate(self.listing(props, key, base))]
             for child in self.instances:
                 if child.type.lower() == f"{lbtype}/{child_type}".lower() and \
                         child.name.lower().startswith(inst.name.lower() + "/"):
@@ -663,6 +674,19 @@ class TemplateReader:
                 self.dep.note(f"load balancer '{inst.name}': {key} are not modelled",
                               self.origin(base + (key,)))
 
+    def obj(self, value, path: Path, what: str) -> dict:
+        """`value` if it is an object with a name, else an error naming the path."""
+        if not isinstance(value, dict) or not isinstance(value.get("properties", {}), dict):
+            raise self.fail(path, f"expected an entry of {what} as an object with 'name' and "
+                                  f"'properties', got {value!r}"[:300])
+        return value
+
+    def listing(self, props: dict, key: str, base: Path) -> list:
+        value = props.get(key) or []
+        if not isinstance(value, list):
+            raise self.fail(base + (key,), f"expected '{key}' to be a list, got {value!r}"[:300])
+        return value
+
     def _internal(self, props) -> set:
         return {f.get("name") for f in props.get("frontendIPConfigurations") or []
                 if not (f.get("properties") or {}).get("publicIPAddress")}
@@ -717,7 +741,8 @@ class TemplateReader:
         props = self.properties(inst)
         base = inst.path + ("properties",)
         nic = c.Nic(inst.name, self.origin(inst.path, f"NIC '{inst.name}'"))
-        for i, cfg in enumerate(props.get("ipConfigurations") or []):
+        for i, cfg in enumerate(self.listing(props, "ipConfigurations", base)):
+            self.obj(cfg, self.item_path(inst, "ipConfigurations", i), "ipConfigurations")
             nic.ip_configs.append(self.ip_config(cfg, self.item_path(inst, "ipConfigurations", i),
                                                  inst.name))
         if not nic.ip_configs:

@@ -201,12 +201,20 @@ class PsReader:
     def read(self) -> c.Deployment:
         for line, text in self.statements():
             self.line = line
-            self.statement(text)
+            try:
+                self.statement(text)
+            except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+                raise self.fail(f"cannot read this statement ({exc}); expected a variable "
+                                "assignment or a cmdlet call with -Parameter value pairs") from None
         for what, lines in self.skipped.items():
             shown = ", ".join(map(str, lines[:8])) + (" …" if len(lines) > 8 else "")
             self.dep.note(f"skipped `{what}` (line{'s' if len(lines) > 1 else ''} {shown}): it "
                           "does not change what lb6 models", c.Origin(lines[0]))
-        self.build()
+        try:
+            self.build()
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            raise self.fail(f"an object built by the script has an unexpected shape ({exc})",
+                            line=self.line) from None
         return self.dep
 
     def statement(self, text: str) -> None:
@@ -443,7 +451,7 @@ class PsReader:
                     dep.note(f"IPv6 address space {p} is not modelled (fact 159)", self.origin(o))
                 else:
                     vnet.address_space.append(str(p))
-            for s in _list(o.get("Subnets")):
+            for s in self.objs(o, "Subnets", "subnet", "Subnet", "New-AzVirtualNetworkSubnetConfig"):
                 prefixes = [p for p in _list(s.get("AddressPrefix")) if ":" not in str(p)]
                 subnet = c.Subnet(s["Name"], self.origin(s, f"subnet '{s['Name']}'",
                                                          {"prefix": "-AddressPrefix"}),
@@ -453,7 +461,7 @@ class PsReader:
             dep.vnet = vnet
         for o in self.deployed.get("nsg", {}).values():
             nsg = c.Nsg(o["Name"], self.origin(o, f"NSG '{o['Name']}'"))
-            for r in _list(o.get("SecurityRules")):
+            for r in self.objs(o, "SecurityRules", "nsgrule", "SecurityRules", "New-AzNetworkSecurityRuleConfig"):
                 values = {"priority": c.as_int(r.get("Priority")),
                           "direction": c.canon(r.get("Direction", "Inbound"), ("Inbound", "Outbound")),
                           "access": c.canon(r.get("Access"), ("Allow", "Deny")),
@@ -487,7 +495,7 @@ class PsReader:
             self.build_lb(lbs[0])
         for o in self.deployed.get("nic", {}).values():
             nic = c.Nic(o["Name"], self.origin(o, f"NIC '{o['Name']}'"))
-            for cfg in _list(o.get("IpConfigurations")):
+            for cfg in self.objs(o, "IpConfigurations", "ipconfig", "IpConfiguration", "New-AzNetworkInterfaceIpConfig"):
                 nic.ip_configs.append(self.build_ipconfig(cfg, o["Name"]))
             nic.nsg = self.name_of(o.get("NetworkSecurityGroup"), "NSG", "NetworkSecurityGroup")
             dep.nics[nic.name] = nic
@@ -511,6 +519,18 @@ class PsReader:
             raise self.fail("no load balancer or network interface is created in this script; "
                             "expected New-AzLoadBalancer, New-AzNetworkInterface …", line=1)
 
+    def objs(self, o: dict, key: str, kind: str, param: str, cmdlet: str) -> list[dict]:
+        """The objects in o[key], each made by `cmdlet`; anything else is an error at o's line."""
+        out = []
+        for item in _list(o.get(key)):
+            if not isinstance(item, dict) or item.get("_kind") != kind:
+                got = "nothing (is the cmdlet that should make it misspelled or skipped?)" \
+                    if item is None else repr(item)[:80]
+                raise self.fail(f"'{o.get('Name')}': -{param} expects objects made by {cmdlet}, "
+                                f"got {got}", "-" + param, o.get("_line"))
+            out.append(item)
+        return out
+
     def origin(self, o: dict, what: str = "", fields: dict | None = None) -> c.Origin:
         origin = c.Origin(o.get("_line"), (), what)
         for f, param in (fields or {}).items():
@@ -524,7 +544,7 @@ class PsReader:
     def build_lb(self, o: dict) -> None:
         lb = c.LoadBalancer(o["Name"], self.origin(o, f"load balancer '{o['Name']}'"))
         self.dep.load_balancer = lb
-        for f in _list(o.get("FrontendIpConfigurations")):
+        for f in self.objs(o, "FrontendIpConfigurations", "frontend", "FrontendIpConfiguration", "New-AzLoadBalancerFrontendIpConfig"):
             pip = f.get("PublicIpAddress")
             if pip is None:
                 self.dep.note(f"frontend '{f['Name']}' has no public IP (internal); not modelled",
@@ -536,9 +556,9 @@ class PsReader:
                                 "script never creates with New-AzPublicIpAddress",
                                 "-PublicIpAddress", f["_line"])
             lb.frontends.append(c.Frontend(f["Name"], self.origin(f, f"frontend '{f['Name']}'"), name))
-        for p in _list(o.get("BackendAddressPools")):
+        for p in self.objs(o, "BackendAddressPools", "pool", "BackendAddressPool", "New-AzLoadBalancerBackendAddressPoolConfig"):
             lb.pools.append(c.Pool(p["Name"], self.origin(p, f"backend pool '{p['Name']}'")))
-        for p in _list(o.get("Probes")):
+        for p in self.objs(o, "Probes", "probe", "Probe", "New-AzLoadBalancerProbeConfig"):
             lb.probes.append(c.Probe(
                 p["Name"], self.origin(p, f"probe '{p['Name']}'", {
                     "protocol": "-Protocol", "port": "-Port", "interval_s": "-IntervalInSeconds",
@@ -546,7 +566,7 @@ class PsReader:
                 c.canon(p.get("Protocol") or "Tcp", ("Tcp", "Http", "Https")), c.as_int(p.get("Port")),
                 c.as_int(p.get("IntervalInSeconds") or 15), c.as_int(p.get("NumberOfProbes") or 2),
                 p.get("RequestPath")))
-        for r in _list(o.get("LoadBalancingRules")):
+        for r in self.objs(o, "LoadBalancingRules", "rule", "LoadBalancingRule", "New-AzLoadBalancerRuleConfig"):
             rule = c.Rule(r["Name"], self.origin(r, f"rule '{r['Name']}'", RULE_PARAMS))
             rule.frontend = self.name_of(r.get("FrontendIPConfiguration"), "frontend", "FrontendIpConfiguration")
             rule.backend_pool = self.name_of(r.get("BackendAddressPool"), "backend pool", "BackendAddressPool")
@@ -555,7 +575,7 @@ class PsReader:
             rule.load_distribution = c.canon(r.get("LoadDistribution") or "Default",
                                              ("Default", "SourceIP", "SourceIPProtocol"))
             lb.rules.append(rule)
-        for r in _list(o.get("InboundNatRules")):
+        for r in self.objs(o, "InboundNatRules", "natrule", "InboundNatRule", "New-AzLoadBalancerInboundNatRuleConfig"):
             rule = c.NatRule(r["Name"], self.origin(r, f"inbound NAT rule '{r['Name']}'", RULE_PARAMS))
             rule.frontend = self.name_of(r.get("FrontendIPConfiguration"), "frontend", "FrontendIpConfiguration")
             self._rule_values(rule, r)
