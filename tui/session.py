@@ -111,6 +111,8 @@ class Session:
     def goto(self, n: int) -> Moved:
         start = self.position
         n = max(0, n)
+        if n == start:
+            return Moved(start, False)
         if n <= self.position or n <= self.known:
             self.engine.goto(n)
             if n > self.position:
@@ -121,12 +123,14 @@ class Session:
 
     def goto_time(self, t_ms: int) -> Moved:
         """The last step at or before `t_ms`, computing forward if it is not known yet."""
+        start = self.position
         if not self._times or self._times[-1] <= t_ms:
             self.goto(self.known)
             while (nxt := self.engine.peek()) is not None and nxt <= t_ms:
                 if not self.forward().changed:
                     break
-        return self.goto(bisect.bisect_right(self._times, t_ms))
+        self.goto(bisect.bisect_right(self._times, t_ms))
+        return Moved(self.position, self.position != start)
 
     def to_start(self) -> Moved:
         return self.goto(0)

@@ -302,3 +302,13 @@ async def test_layout_classes_follow_the_terminal_size(size):
         screen = app.screen
         assert screen.has_class("-stacked") == (size[0] < 140)
         assert screen.has_class("-compact") == (size[0] < 100 or size[1] < 30)
+
+
+async def test_jump_to_a_time_not_yet_computed_refreshes_the_screen():
+    app = Lb6App(load_scenario(library.find("dual_stack_web_farm")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("j")
+        await pilot.press(*"25s", "enter")
+        await pilot.pause()
+        assert app.session.position > 0
+        assert f"step {app.session.position}/" in app.sub_title
