@@ -165,6 +165,14 @@ class TemplateReader:
         variables = self.doc.data.get("variables") or {}
         key = next((k for k in variables if k.lower() == str(name).lower()), None)
         if key is None:
+            loops = variables.get("copy")
+            for i, loop in enumerate(loops if isinstance(loops, list) else []):
+                if isinstance(loop, dict) and str(loop.get("name", "")).lower() == str(name).lower():
+                    cache = f"copy:{loop['name']}"
+                    if cache not in self.var_values:
+                        path = ("variables", "copy", i)
+                        self.var_values[cache] = self.property_copy(loop, self.ctx(), path)[loop["name"]]
+                    return self.var_values[cache]
             raise ExprError(f"variables('{name}'): the template declares no such variable "
                             f"(declared: {', '.join(variables) or 'none'})")
         if key in self.var_values:

@@ -258,3 +258,31 @@ def test_nsg_rules_inline_are_imported(tmp_path):
     nsg = t.nsgs[0]
     assert nsg.name == "web-nsg" and nsg.rules[0].access == "Deny"
     assert {f.id for f in check(t)} >= {"nsg-ignores-ipv6"}
+
+
+def test_reference_reads_another_resource_of_the_same_template(tmp_path):
+    def change(doc):
+        resource(doc, PIP, 1)["properties"]["dnsSettings"]["domainNameLabel"] = (
+            "[reference(resourceId('Microsoft.Network/publicIPAddresses', "
+            "variables('ipv4PublicIPAddressName'))).dnsSettings.domainNameLabel]")
+    t = load_any(variant(tmp_path, change), parameters=PARAMETERS).scenario.topology
+    [name] = t.dns  # the IPv6 address copies the IPv4 label: one shared name
+    assert name.a and name.aaaa
+
+
+def test_reference_to_a_resource_outside_the_template_is_an_error(tmp_path, capsys):
+    def change(doc):
+        resource(doc, PIP, 1)["properties"]["dnsSettings"]["domainNameLabel"] = \
+            "[reference('someOtherIp').dnsSettings.domainNameLabel]"
+    code, _, err = run_cli(capsys, "check", variant(tmp_path, change))
+    assert code == 2 and "reference('someOtherIp')" in err and "same template" in err
+
+
+def test_variable_copy_loop(tmp_path):
+    def change(doc):
+        doc["variables"]["copy"] = [{"name": "ports", "count": 2,
+                                     "input": "[add(8080, copyIndex('ports'))]"}]
+        rule = resource(doc, LB)["properties"]["loadBalancingRules"][1]["properties"]
+        rule["backendPort"] = "[variables('ports')[1]]"
+    t = load_any(variant(tmp_path, change), parameters=PARAMETERS).scenario.topology
+    assert {r.name: r.backend_port for r in t.load_balancer.rules}["LBRuleIPv6"] == 8081

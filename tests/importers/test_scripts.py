@@ -165,6 +165,20 @@ PS_LIMITS = [
 ]
 
 
+PS_LIMITS.append(
+    ("no-secondary-nic-ipv6-in-pool", "myNrpIPv6VM0/myNrpIPv6Nic0b",
+     lambda s: s.replace("New-AzAvailabilitySet -Name",
+                         '$extraV4 = New-AzNetworkInterfaceIpConfig -Name "v4" -Subnet $backendSubnet\n'
+                         '$extraV6 = New-AzNetworkInterfaceIpConfig -Name "v6" -PrivateIpAddressVersion IPv6 '
+                         '-LoadBalancerBackendAddressPool $backendpoolipv6\n'
+                         "$nic1b = New-AzNetworkInterface -Name 'myNrpIPv6Nic0b' -IpConfiguration $extraV4,$extraV6 "
+                         "-ResourceGroupName NRP-RG -Location 'West US'\n"
+                         "New-AzAvailabilitySet -Name", 1)
+                .replace("$vm1 = Add-AzVMNetworkInterface -VM $vm1 -Id $nic1.Id -Primary",
+                         "$vm1 = Add-AzVMNetworkInterface -VM $vm1 -Id $nic1.Id -Primary\n"
+                         "$vm1 = Add-AzVMNetworkInterface -VM $vm1 -Id $nic1b.Id")))
+
+
 @pytest.mark.parametrize("finding, subject, change", PS_LIMITS, ids=[x[0] for x in PS_LIMITS])
 def test_ps_limitations_exit_1(tmp_path, capsys, finding, subject, change):
     path = write_script(tmp_path, change(PS_BASE), "deploy.ps1")
