@@ -379,8 +379,8 @@ class TemplateReader:
 
     # ---- references ---------------------------------------------------------------------
 
-    def ref(self, value, path: Path, want: str, child: str | None = None,
-            owner: str | None = None) -> tuple[str | None, str | None]:
+    def ref(self, value, path: Path, want: str,
+            child: str | None = None) -> tuple[str | None, str | None]:
         """(parent name, child name) that `value` ({id: ...} or a string ID) points at.
 
         `want` is the parent resource type; a parent missing from the template is an error.
@@ -423,8 +423,6 @@ class TemplateReader:
         for name in ("outputs", "functions"):
             if data.get(name):
                 self.dep.note(f"template '{name}' are not evaluated", self.origin((name,)))
-        avsets = {i.name for i in self.instances
-                  if i.type.lower() == "microsoft.compute/availabilitysets"}
         lbs = [i for i in self.instances if i.type.lower() == "microsoft.network/loadbalancers"]
         self.lb_name = lbs[0].name if lbs else None
         for extra in lbs[1:]:
@@ -449,8 +447,6 @@ class TemplateReader:
             if t not in MODELLED:
                 self.dep.note(f"{inst.type} '{inst.name}'{inst.copy_note} is not modelled",
                               self.origin(inst.path))
-            elif t == "microsoft.compute/availabilitysets":
-                pass
         self.dep.title = (data.get("metadata") or {}).get("description") if isinstance(
             data.get("metadata"), dict) else None
         return self.dep
@@ -558,8 +554,6 @@ class TemplateReader:
         pip.dns_label = dns.get("domainNameLabel")
         pip.reverse_fqdn = dns.get("reverseFqdn")
         pip.location = self.resource_location(inst)
-        for key in ("version", "allocation"):
-            pass
         origin.fields["version"] = self._field(inst.path, "publicIPAddressVersion")
         origin.fields["allocation"] = self._field(inst.path, "publicIPAllocationMethod")
         origin.fields["dns_label"] = self._field(inst.path, "dnsSettings")

@@ -237,6 +237,10 @@ class AzReader:
             self.dep.note(f"skipped `{what}` (line{'s' if len(lines) > 1 else ''} {shown}): it "
                           "does not change what lb6 models", c.Origin(lines[0]))
         if self.dep.load_balancer is None and not self.dep.nics:
+            if "azure" in self.skipped:
+                raise self.fail(self.skipped["azure"][0], "this script uses the retired `azure` "
+                                "xplat CLI (azure network ...), which lb6 does not read; the "
+                                "2018 walkthrough's `az network ...` commands are read (fact 168)")
             raise self.fail(1, "no load balancer or network interface is created in this "
                                "script; expected az network lb create, az network nic create …")
         return self.dep

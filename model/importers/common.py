@@ -588,8 +588,8 @@ def dep_source(dep: Deployment) -> str:
 def fail_missing(dep: Deployment, vm: Vm, nic_name: str) -> ScenarioError:
     known = ", ".join(sorted(dep.nics)) or "none defined"
     return fail(dep_source(dep), f"VM '{vm.name}' refers to network interface '{nic_name}', "
-                "which this file does not define (defined: {known})".format(known=known),
-                vm.origin)
+                f"which this file does not define (defined: {known})", vm.origin)
+
 
 
 def scenario_yaml(data: dict, notes: list[Note], source: str, fmt: str) -> str:

@@ -12,7 +12,7 @@ FORMATS = ("scenario", "arm", "azcli", "powershell")
 
 _CMDLET = re.compile(r"^\s*(?:\$[\w:]+\s*=\s*)?(?:New|Add|Set|Get|Remove)-Az(?:ureRm)?[A-Za-z]+",
                      re.IGNORECASE)
-_AZ = re.compile(r"^\s*(?:[\w$]+\s*=\s*\$?\(?\s*)?az\s+[a-z]", re.IGNORECASE)
+_AZ = re.compile(r"^\s*(?:[\w$]+\s*=\s*\$?\(?\s*)?(?:az|azure)\s+[a-z]", re.IGNORECASE)
 _SCENARIO_KEY = re.compile(r"^(title|load_balancer|public_ips|vms|clients|timeline|vnet)\s*:",
                            re.MULTILINE)
 

@@ -206,3 +206,9 @@ def test_ps_unknown_variable(tmp_path, capsys):
     text = "$lb = New-AzLoadBalancer -Name lb -FrontendIpConfiguration $nothing\n"
     code, _, err = run_cli(capsys, "check", write_script(tmp_path, text, "x.ps1"))
     assert code == 2 and "line 1" in err and "$nothing" in err
+
+
+def test_old_xplat_cli_is_named_not_misread(tmp_path, capsys):
+    text = "azure config mode arm\nazure network lb create -g rg -n lb -l westus\n"
+    code, _, err = run_cli(capsys, "check", write_script(tmp_path, text, "old.txt"))
+    assert code == 2 and "xplat" in err and "line 1" in err
