@@ -23,6 +23,14 @@ class Loaded:
     format: str
     notes: list[Note] = field(default_factory=list)
     data: dict | None = None  # the scenario data an importer produced (None for a scenario)
+    subjects: dict = field(default_factory=dict)  # finding subject → Origin in the input
+
+    def where(self, subject: str) -> str | None:
+        """'file line N, json.path' of the object a finding names, for an imported input."""
+        origin = self.subjects.get(subject)
+        if origin is None:
+            return None
+        return Problem("", origin.path, origin.line).location(self.scenario.source)
 
 
 def read_deployment(text: str, source: str, fmt: str, parameters: str | None = None,
@@ -59,7 +67,7 @@ def load_text(text: str, source: str, format: str | None = None,
     title = dep.title or f"{FsPath(source).name} ({ {'arm': 'ARM template', 'azcli': 'az CLI script', 'powershell': 'PowerShell script'}[fmt] })"
     data, locate = to_scenario(dep, title)
     scenario = load_scenario_data(data, source, locate)
-    return Loaded(scenario, fmt, dep.notes, data)
+    return Loaded(scenario, fmt, dep.notes, data, dep.subjects)
 
 
 def load_any(path: str | FsPath, format: str | None = None, parameters: str | FsPath | None = None,

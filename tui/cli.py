@@ -228,19 +228,37 @@ def cmd_check(args) -> int:
     if args.json:
         sys.stdout.write(json.dumps({"source": args.target, "format": loaded.format, "errors": [],
                                      "findings": [f.to_json() for f in findings],
-                                     "not_modelled": [n.to_json(source) for n in loaded.notes]},
+                                     "not_modelled": [n.to_json(source) for n in loaded.notes],
+                                     "where": _where(loaded, findings)},
                                     indent=2) + "\n")
     else:
         from rich.text import Text
         from tui import present
         console = _console()
         console.print(present.findings_table(findings, f"{args.target}: {len(findings)} findings"))
+        places = _where(loaded, [f for f in findings if f.severity != "info"])
+        if places:
+            console.print(Text("Where (errors and warnings):", style="bold"))
+            for subject, location in places.items():
+                line = Text(f"  {subject}: ")
+                line.append(location, style="dim")
+                console.print(line, soft_wrap=True)
         _print_notes(console, loaded, source)
         counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
         summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
         console.print(Text(("Azure would refuse this configuration: " if refused else "OK: ")
                            + summary, style="bold red" if refused else "bold green"))
     return EXIT_FAILED if refused else EXIT_OK
+
+
+def _where(loaded, findings) -> dict:
+    """Finding subject → its place in an imported file ('file line N, json.path')."""
+    out = {}
+    for f in findings:
+        location = loaded.where(f.subject) if hasattr(loaded, "where") else None
+        if location and f.subject not in out:
+            out[f.subject] = location
+    return out
 
 
 def _sniff(target: str) -> str | None:

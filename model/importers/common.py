@@ -227,6 +227,9 @@ class Deployment:
     nsgs: dict[str, Nsg] = field(default_factory=dict)
     vnet: VNet | None = None
     notes: list[Note] = field(default_factory=list)
+    # Scenario names (as catalogue findings give them: "vm", "vm/nic", "vm/nic/config") →
+    # where that object is declared; filled by to_scenario.
+    subjects: dict[str, Origin] = field(default_factory=dict)
 
     def note(self, message: str, origin: Origin | None = None) -> None:
         self.notes.append(Note(message, origin or Origin()))
@@ -277,6 +280,23 @@ class _Places:
 
     def add(self, path: Path, origin: Origin) -> None:
         self.origins[tuple(path)] = origin
+
+    def subjects(self, data: dict) -> dict[str, Origin]:
+        """Each named object's scenario name (vm/nic/config for the nested ones) → origin."""
+        out: dict[str, Origin] = {}
+        for path, origin in self.origins.items():
+            node, names = data, []
+            try:
+                for part in path:
+                    node = node[part]
+                    if isinstance(node, dict) and "name" in node and path[0] == "vms":
+                        names.append(node["name"])
+            except (KeyError, IndexError, TypeError):
+                continue
+            if isinstance(node, dict) and "name" in node:
+                key = "/".join(names) if path[0] == "vms" else node["name"]
+                out.setdefault(key, origin)
+        return out
 
     def locate(self, problem: Problem) -> Problem:
         path = tuple(problem.path)
@@ -578,6 +598,7 @@ def to_scenario(dep: Deployment, title: str) -> tuple[dict, Callable[[Problem], 
                                              "port": r.frontend_port, "protocol": protocol}})
     if timeline:
         data["timeline"] = timeline
+    dep.subjects = places.subjects(data)
     return data, places.locate
 
 

@@ -152,6 +152,7 @@ def test_each_limitation_broken_in_a_template_exits_1_naming_id_and_resource(
     assert code == 1, report
     hits = [f for f in report["findings"] if f["id"] == finding and f["severity"] == "error"]
     assert hits and any(f["subject"] == subject for f in hits), report["findings"]
+    assert "azuredeploy.json line " in report["where"][subject]  # the resource in the template
     code, out, _ = run_cli(capsys, "check", path, "--parameters", PARAMETERS)
     assert code == 1 and finding in out and "refuse" in out
 

@@ -84,6 +84,7 @@ def test_cli_limitations_exit_1(tmp_path, capsys, finding, subject, change):
     assert report["errors"] == [] and code == 1, report
     assert any(f["id"] == finding and f["subject"] == subject and f["severity"] == "error"
                for f in report["findings"]), report["findings"]
+    assert "deploy.sh line " in report["where"][subject]
 
 
 def test_cli_unbalanced_quote_names_the_line(tmp_path, capsys):
