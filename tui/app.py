@@ -231,7 +231,12 @@ class Lb6App(App):
 
     def action_set_config(self) -> None:
         t = self.session.engine.topology
-        examples = [f"load_balancer.rules.{r.name}.idle_timeout_min" for r in t.load_balancer.rules]
+        examples = [f"load_balancer.rules.{r.name}.{field}" for r in t.load_balancer.rules
+                    for field in ("idle_timeout_min", "load_distribution")]
+        examples += [f"load_balancer.probes.{p.name}.{field}" for p in t.load_balancer.probes
+                     for field in ("interval_s", "number_of_probes")]
+        examples += [f"nsgs.{n.name}.rules.{r.name}.access" for n in t.nsgs for r in n.rules
+                     if not r.default]
 
         def done(answer) -> None:
             if answer and self.inject(*answer):

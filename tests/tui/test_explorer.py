@@ -160,6 +160,9 @@ async def test_set_dialog_validates_and_reports_findings():
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("s")
+        app.screen.query_one("#suggest").value = "load_balancer.rules.http-v4.idle_timeout_min"
+        await pilot.pause()
+        assert app.screen.query_one("#path").value.endswith("http-v4.idle_timeout_min")
         app.screen.query_one("#value").value = "12"
         await pilot.click("#ok")
         await pilot.pause()

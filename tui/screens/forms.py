@@ -64,6 +64,7 @@ class JumpScreen(Form):
     """Jump to a step number (`120`) or a time (`1.5s`, `4m`)."""
 
     DEFAULT_CSS = FORM_CSS.format(name="JumpScreen")
+    AUTO_FOCUS = "#target"
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -76,6 +77,9 @@ class JumpScreen(Form):
     def submit(self) -> None:
         from model.durations import parse_duration
         text = self.query_one("#target", Input).value.strip()
+        if not text:
+            self.show_error("type a step number (120) or a time (1.5s, 4m)")
+            return
         if text.isdigit():
             self.dismiss(("step", int(text)))
             return
@@ -193,6 +197,7 @@ class SetScreen(Form):
     """Change one configuration value: a dotted path and a YAML value."""
 
     DEFAULT_CSS = FORM_CSS.format(name="SetScreen")
+    AUTO_FOCUS = "#path"  # keyboard users type the path; the list is there for the mouse
 
     def __init__(self, examples: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
@@ -201,19 +206,28 @@ class SetScreen(Form):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Change a configuration value", classes="title")
-            yield Static("List items are named: load_balancer.rules.NAME.idle_timeout_min, "
-                         "nsgs.NAME.rules.RULE.access", classes="hint")
-            yield Label("Path")
-            yield Input(value=self.examples[0] if self.examples else "", id="path")
+            yield Label("Common settings (or type any path below)")
+            yield Select(_options(self.examples), id="suggest", prompt="pick a setting")
+            yield Label("Path (list items by name, e.g. nsgs.NAME.rules.RULE.access)")
+            yield Input(placeholder=self.examples[0] if self.examples else "", id="path")
             yield Label("Value (YAML: 10, Deny, SourceIP, {priority: 100, ...})")
             yield Input(id="value")
             yield Static("", id="error", classes="error")
             yield from self.buttons()
 
+    @on(Select.Changed, "#suggest")
+    def _suggest(self, event: Select.Changed) -> None:
+        if event.value is not Select.BLANK:
+            self.query_one("#path", Input).value = str(event.value)
+            self.query_one("#value", Input).focus()
+
     def submit(self) -> None:
         import yaml
         path = self.query_one("#path", Input).value.strip()
         raw = self.query_one("#value", Input).value
+        if not path:
+            self.show_error("path: pick a setting or type a path")
+            return
         try:
             value = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError as exc:
