@@ -33,7 +33,10 @@ examples:
   lb6 run dual_stack_web_farm
   lb6 run --all --json > traces.json
   lb6 check my-scenario.yaml
-  lb6 schema > lb6-scenario.schema.json"""
+  lb6 schema > lb6-scenario.schema.json
+  lb6 export dual_stack_web_farm --pcap farm.pcapng --mermaid farm.mmd
+  lb6 run --golden farm.json            # 0 same trace, 1 first differing step shown, 2 bad file
+  lb6 screenshot dual_stack_web_farm --step 9 -o step9.svg"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="override the scenario's seed")
     p.add_argument("--quiet", "-q", action="store_true",
                    help="print only the expectations, not the trace")
+    p.add_argument("--golden", metavar="TRACE_JSON",
+                   help="compare the replay with a stored `run --json` trace and show the first "
+                        "differing step (exit 1); with no FILE_OR_NAME, replay the scenario it names")
     _add_load_options(p)
 
     p = sub.add_parser("check", help="validate a scenario and list catalogue findings",
@@ -80,6 +86,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("explore", help="open the interactive explorer on a scenario")
     p.add_argument("target", nargs="?", default=library.DEFAULT_SCENARIO, metavar="FILE_OR_NAME")
+    _add_load_options(p)
+
+    p = sub.add_parser("export", help="write a replay as a pcapng capture, a JSON trace or a "
+                                      "Mermaid sequence diagram",
+                       description="Replay a scenario and write it out: --pcap as real packets for "
+                                   "Wireshark (interfaces 'internet' and 'vnet', one comment per "
+                                   "step), --json as `lb6 run --json` prints it, --mermaid as a "
+                                   "sequence diagram. Give one or more; '-' writes JSON or Mermaid "
+                                   "to standard output.")
+    p.add_argument("target", metavar="FILE_OR_NAME")
+    p.add_argument("--pcap", metavar="OUT_PCAPNG", help="write every simulated packet as pcapng")
+    p.add_argument("--json", metavar="OUT_JSON", help="write the run --json trace")
+    p.add_argument("--mermaid", metavar="OUT_MMD", help="write a Mermaid sequence diagram")
+    p.add_argument("--max-steps", type=int, metavar="N",
+                   help="draw only the first N steps in the diagram (renderers choke on huge ones)")
+    p.add_argument("--seed", type=int, help="override the scenario's seed")
+    _add_load_options(p)
+
+    p = sub.add_parser("screenshot", help="render the explorer at a step to an SVG, headless",
+                       description="Open the explorer headless on a scenario, go to step N and save "
+                                   "the screen as SVG (the explorer's ctrl+s does the same live).")
+    p.add_argument("target", metavar="FILE_OR_NAME")
+    p.add_argument("--step", type=int, metavar="N",
+                   help="the step to show (default: the scenario's last step)")
+    p.add_argument("-o", "--output", metavar="OUT_SVG",
+                   help="where to write the SVG (default: NAME-stepN.svg here)")
+    p.add_argument("--size", default="120x40", metavar="COLSxROWS",
+                   help="terminal size to render (default 120x40)")
     _add_load_options(p)
     LOAD_OPTIONS.clear()
     return parser
@@ -158,6 +192,8 @@ def load(target: str, format: str | None = None, parameters: str | None = None):
 
 def cmd_run(args) -> int:
     from model.runner import run_scenario, to_json
+    if getattr(args, "golden", None) is not None:
+        return cmd_run_golden(args)
     targets = list(args.targets)
     if args.all:
         targets += [str(p) for p in library.shipped()]
@@ -372,9 +408,188 @@ def cmd_explore(args) -> int:
     return run_explorer(scenario)
 
 
+# ---- export, screenshot and golden traces ---------------------------------------------------
+
+
+def _output(value: str, what: str) -> Path:
+    """A path we can write `what` to, checked before the replay starts (bad input: exit 2)."""
+    path = Path(value)
+    if path.is_dir():
+        raise ScenarioError(value, [Problem(f"is a directory; give a file name for the {what}")])
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ScenarioError(value, [Problem(f"cannot write the {what}: folder {parent} does not exist")])
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ScenarioError(value, [Problem(f"cannot write the {what}: permission denied")])
+    return path
+
+
+def _write_text(value: str, text: str, what: str) -> None:
+    if value == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(value).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(value, [Problem(f"cannot write the {what}: {exc.strerror}")]) from None
+
+
+def cmd_export(args) -> int:
+    from rich.text import Text
+    from model.runner import run_scenario, to_json
+    wanted = {k: getattr(args, k) for k in ("pcap", "json", "mermaid") if getattr(args, k)}
+    if not wanted:
+        error("export needs at least one of --pcap OUT.pcapng, --json OUT.json, "
+              "--mermaid OUT.mmd (see `lb6 export --help`)")
+        return EXIT_BAD_INPUT
+    if wanted.get("pcap") == "-":
+        raise ScenarioError("-", [Problem("a pcapng capture needs a file name, not standard output")])
+    for kind, value in wanted.items():
+        if value != "-":
+            _output(value, {"pcap": "capture", "json": "trace", "mermaid": "diagram"}[kind])
+    if args.max_steps is not None and args.max_steps < 1:
+        raise ScenarioError("--max-steps", [Problem("expected a number of steps of 1 or more")])
+    result = run_scenario(load(args.target), args.seed)
+    notes = _console(stderr=True)
+    if "pcap" in wanted:
+        from model.exporters.pcap import INTERFACES, export_pcapng
+        try:
+            wires = export_pcapng(result, wanted["pcap"])
+        except ImportError:
+            error("the pcap export needs scapy: pip install scapy")
+            return EXIT_BAD_INPUT
+        except OSError as exc:
+            raise ScenarioError(wanted["pcap"], [Problem(f"cannot write the capture: {exc.strerror}")]) from None
+        counts = ", ".join(f"{sum(w.iface == i for w in wires)} on {i}" for i in INTERFACES)
+        notes.print(Text(f"wrote {wanted['pcap']}: {len(wires)} packets ({counts})",
+                         style="green"), soft_wrap=True)
+    if "json" in wanted:
+        _write_text(wanted["json"], json.dumps(to_json(result), indent=2) + "\n", "trace")
+        if wanted["json"] != "-":
+            notes.print(Text(f"wrote {wanted['json']}: {len(result.engine.records)} steps; "
+                             f"compare later with: lb6 run --golden {wanted['json']}",
+                             style="green"), soft_wrap=True)
+    if "mermaid" in wanted:
+        from model.exporters.mermaid import to_mermaid
+        _write_text(wanted["mermaid"], to_mermaid(result, args.max_steps), "diagram")
+        if wanted["mermaid"] != "-":
+            notes.print(Text(f"wrote {wanted['mermaid']}: a Mermaid sequence diagram",
+                             style="green"), soft_wrap=True)
+    return EXIT_OK
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    import re
+    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text or "")
+    if not m:
+        raise ScenarioError("--size", [Problem(f"'{text}' is not COLSxROWS, e.g. 120x40")])
+    cols, rows = int(m.group(1)), int(m.group(2))
+    if not (40 <= cols <= 400 and 12 <= rows <= 200):
+        raise ScenarioError("--size", [Problem(
+            f"{cols}x{rows} is out of range: columns 40-400, rows 12-200")])
+    return cols, rows
+
+
+def cmd_screenshot(args) -> int:
+    import asyncio
+    from rich.text import Text
+    from model.engine import Engine
+    size = _parse_size(args.size)
+    scenario = load(args.target)
+    engine = Engine(scenario)
+    engine.run(until=scenario.duration_ms)
+    last = len(engine.records)
+    step = last if args.step is None else args.step
+    if not 0 <= step <= last:
+        raise ScenarioError("--step", [Problem(
+            f"{scenario.name} has steps 0 to {last} within its {scenario.duration_ms // 1000} s; "
+            f"{step} is outside them")])
+    out = _output(args.output or f"{scenario.name}-step{step}.svg", "screenshot")
+    svg = asyncio.run(_screenshot_svg(scenario, step, size))
+    _write_text(str(out), svg, "screenshot")
+    _console(stderr=True).print(Text(f"wrote {out}: the explorer at step {step}/{last}, "
+                                     f"{size[0]}x{size[1]}", style="green"), soft_wrap=True)
+    return EXIT_OK
+
+
+async def _screenshot_svg(scenario, step: int, size: tuple[int, int]) -> str:
+    from tui.app import Lb6App
+    app = Lb6App(scenario)
+    async with app.run_test(size=size) as pilot:
+        app.session.goto(step)
+        app.refresh_panes()
+        await pilot.pause()
+        return app.export_screenshot(title=f"lb6 — {scenario.title} — step {step}")
+
+
+def cmd_run_golden(args) -> int:
+    from rich.text import Text
+    from model.exporters.golden import compare, golden_runs, load_golden
+    from model.runner import run_scenario, to_json
+    if args.json:
+        error("--golden prints a comparison, not JSON; drop --json (or run without --golden)")
+        return EXIT_BAD_INPUT
+    runs = golden_runs(load_golden(args.golden))
+    targets = list(args.targets) + ([str(p) for p in library.shipped()] if args.all else [])
+    if not targets:
+        targets = [run["scenario"] for run in runs]
+    scenarios = [load(t) for t in targets]
+    by_name = {run["scenario"]: run for run in runs}
+    pairs = []
+    for target, sc in zip(targets, scenarios):
+        run = by_name.get(sc.name)
+        if run is None:
+            raise ScenarioError(args.golden, [Problem(
+                f"holds no trace of scenario {sc.name} (it has: {', '.join(by_name)})")])
+        pairs.append((sc, run))
+    console = _console()
+    different = 0
+    for sc, run in pairs:
+        seed = args.seed if args.seed is not None else run.get("seed")
+        replay = to_json(run_scenario(sc, seed if isinstance(seed, int) else None))
+        diff = compare(run, replay)
+        if diff is None:
+            console.print(Text.assemble(("SAME", "bold green"),
+                                        f"  {sc.name} (seed {replay['seed']}) matches {args.golden}: "
+                                        f"{len(replay['steps'])} steps"), soft_wrap=True)
+            continue
+        different += 1
+        console.print(Text.assemble(("DIFFERENT", "bold red"),
+                                    f"  {sc.name} (seed {replay['seed']}) departs from "
+                                    f"{args.golden} at {diff.describe()}"), soft_wrap=True)
+        console.print(_golden_table(diff, args.golden))
+    return EXIT_FAILED if different else EXIT_OK
+
+
+def _golden_table(diff, golden_name: str):
+    """The differing item, golden and replay side by side; changed fields marked."""
+    from rich.table import Table
+    from rich.text import Text
+    table = Table(title=Text(diff.label), title_justify="left", show_lines=False, expand=True)
+    table.add_column("", width=1, no_wrap=True)
+    table.add_column("field", no_wrap=True)
+    table.add_column(f"golden ({Path(golden_name).name})", overflow="fold", ratio=1)
+    table.add_column("replay", overflow="fold", ratio=1)
+    keys = list(dict.fromkeys(list(diff.golden or {}) + list(diff.replay or {})))
+    for key in keys:
+        old = "—" if diff.golden is None else _cell(diff.golden.get(key, "(absent)"))
+        new = "—" if diff.replay is None else _cell(diff.replay.get(key, "(absent)"))
+        changed = key in diff.fields or diff.golden is None or diff.replay is None
+        style = "bold red" if changed else "dim"
+        table.add_row(Text("≠" if changed else "", style=style), Text(key, style=style),
+                      Text(old, style="" if changed else "dim"),
+                      Text(new, style="" if changed else "dim"))
+    return table
+
+
+def _cell(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 COMMANDS = {"run": cmd_run, "check": cmd_check, "import": cmd_import,
             "scenarios": cmd_scenarios, "schema": cmd_schema,
-            "catalogue": cmd_catalogue, "explore": cmd_explore}
+            "catalogue": cmd_catalogue, "explore": cmd_explore,
+            "export": cmd_export, "screenshot": cmd_screenshot}
 
 
 def main(argv: list[str] | None = None) -> int:
