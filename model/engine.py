@@ -60,13 +60,17 @@ class Engine:
         """Time of the next event, or None when nothing is scheduled."""
         return self.state.heap[0][0] if self.state.heap else None
 
-    def step(self) -> Step | None:
-        """Process events until one records a decision; return it (None when idle)."""
+    def step(self, until: int | None = None) -> Step | None:
+        """Process events until one records a decision; return it (None when idle).
+
+        With `until`, stop before any event later than that time, so that silent events
+        (ticks that record nothing) can never carry the clock past it.
+        """
         s = self.state
         start = len(self.records)
         if s.injected_applied < len(self._injections):
             self._apply_injections()
-        while s.heap and len(self.records) == start:
+        while s.heap and len(self.records) == start and (until is None or s.heap[0][0] <= until):
             at, _, name, args = heapq.heappop(s.heap)
             s.now = at
             HANDLERS[name](self, *args)
@@ -82,7 +86,7 @@ class Engine:
         """Step until the next event is later than `until` (ms) or nothing is left."""
         out = []
         while self.state.heap and (until is None or self.state.heap[0][0] <= until):
-            rec = self.step()
+            rec = self.step(until)
             if rec is not None:
                 out.append(rec)
         if until is not None and until > self.state.now:
@@ -92,7 +96,10 @@ class Engine:
     # ---- time travel ------------------------------------------------------------------------
 
     def _state_size(self) -> int:
-        return len(self.state.flows) + len(self.state.conns) + len(self.state.heap)
+        """What a checkpoint copies, roughly: every collection that grows during a run."""
+        s = self.state
+        return (len(s.flows) + len(s.conns) + len(s.heap) + len(s.warnings) + len(s.injected)
+                + len(s.snat.in_use) + len(s.ports))
 
     def _snapshot(self) -> State:
         return copy.deepcopy(self.state)
@@ -136,7 +143,9 @@ class Engine:
         step = Step(n, self.state.now, node, kind, packet, after, tuple(rewrite), disposition,
                     reason, refs, conn.id if conn else None, tuple(detail))
         self.records.append(step)
-        if conn is not None:
+        if conn is not None and disposition not in conn.seen:
+            # Distinct dispositions only: the list stays within the small vocabulary, so
+            # checkpoints do not grow with the number of steps.
             conn.seen.append(disposition)
         return step
 

@@ -109,6 +109,11 @@ def _stop_vm(eng, ev: TimedEvent) -> None:
     eng.emit(f"vm:{vm}", "event", d.CONFIG_CHANGED,
              f"{vm} stops: it answers nothing, takes no new flows and is not probed",
              ids=("stopped-vm-not-probed",), facts=(81,))
+    # A stopped VM is out of rotation at once; if it was the last one up, the pool is down.
+    t = s.topology
+    for rule in t.load_balancer.rules:
+        if rule.backend_pool in t.pools_of_vm.get(vm, ()):
+            eng.schedule(eng.now, "pool_check", rule.name)
 
 
 def _start_vm(eng, ev: TimedEvent) -> None:
@@ -120,6 +125,8 @@ def _start_vm(eng, ev: TimedEvent) -> None:
             ps.stopped = False
             ps.state = DOWN
             ps.streak = 0
+    from .probing import restart_probes
+    restart_probes(eng, vm)
     eng.emit(f"vm:{vm}", "event", d.CONFIG_CHANGED,
              f"{vm} starts; it rejoins rotation once its probe succeeds the required number of "
              "times in a row", ids=("stopped-vm-not-probed",), facts=(80, 81))

@@ -97,6 +97,8 @@ class FlowTable:
         self.by_id: dict[int, Flow] = {}
         self.by_orig: dict[Tuple5, Flow] = {}
         self.by_reply: dict[Tuple5, Flow] = {}
+        # Flows per rule, so ending a whole pool's flows (fact 84) touches only those.
+        self.by_rule: dict[str, dict[int, Flow]] = {}
         self.next_id = 1
 
     def __len__(self) -> int:
@@ -109,6 +111,7 @@ class FlowTable:
         self.by_id[flow.id] = flow
         self.by_orig[orig] = flow
         self.by_reply[flow.reply_key()] = flow
+        self.by_rule.setdefault(rule, {})[flow.id] = flow
         return flow
 
     def remove(self, flow: Flow) -> None:
@@ -118,6 +121,11 @@ class FlowTable:
             del self.by_orig[flow.orig]
         if self.by_reply.get(flow.reply_key()) is flow:
             del self.by_reply[flow.reply_key()]
+        of_rule = self.by_rule.get(flow.rule)
+        if of_rule is not None:
+            of_rule.pop(flow.id, None)
+            if not of_rule:
+                del self.by_rule[flow.rule]
 
     def retarget(self, flow: Flow, xlat: Tuple5, vm: str) -> None:
         """Point a flow at another backend (UDP moving after a probe-down, fact 83)."""
@@ -135,6 +143,9 @@ class FlowTable:
 
     def lookup_reply(self, five_tuple: Tuple5) -> Flow | None:
         return self.by_reply.get(five_tuple)
+
+    def of_rule(self, rule: str) -> list[Flow]:
+        return list(self.by_rule.get(rule, {}).values())
 
     def values(self) -> list[Flow]:
         return list(self.by_id.values())

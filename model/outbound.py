@@ -169,7 +169,8 @@ def snat_out(eng, conn_id: str, i: int, packet: Packet) -> None:
         return
     family = packet.family
     frontends = outbound_frontends(eng, conn.origin, family)
-    ids = ("outbound-ipv6-snat",) if family == IPv6 else ("snat-port-allocation",)
+    # Fact 5-6: IPv6 connections can start from the VMs, not only reach them.
+    ids = ("outbound-ipv6-snat", "ipv6-inbound-outbound") if family == IPv6 else ("snat-port-allocation",)
     if not frontends:
         if family == IPv6:
             fail(conn, att, d.DROPPED_LIMITATION)

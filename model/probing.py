@@ -23,25 +23,46 @@ def probe_verdict(eng, probe, vm, packet: Packet) -> tuple[bool, bool, str, str 
     """(ok, immediate_down, what happened, NSG rule that blocked it)."""
     t = eng.topology
     owner = t.owners.get(packet.dst)
+    allowed_by = ""
     for nsg in t.nsgs_for(vm.name, owner.nic) if owner and owner.nic else []:
         v = evaluate(nsg.rules, nsg.name, "Inbound", TCP, packet.src, packet.sport, packet.dst,
                      packet.dport, t.in_vnet)
         if not v.allowed:
             return False, False, f"blocked by NSG rule {nsg.name}/{v.rule}", f"{nsg.name}/{v.rule}"
+        allowed_by = f"NSG {nsg.name} lets it in ({v.rule}); "
+    ok, immediate, what = _guest_verdict(eng, probe, vm, packet)
+    return ok, immediate, allowed_by + what, None
+
+
+def _guest_verdict(eng, probe, vm, packet: Packet) -> tuple[bool, bool, str]:
     mode, _ = service_answer(eng, vm.name, packet)
     if mode == "refuse":
-        return False, False, "the VM answers RST: nothing listens", None
+        return False, False, "the VM answers RST: nothing listens"
     if mode == "hang":
         limit = min(probe.interval_s, 30) if probe.protocol == "Http" else probe.interval_s
-        return False, False, f"no answer within {limit} s", None
+        return False, False, f"no answer within {limit} s"
     if probe.protocol == "Http":
         svc = vm.service(TCP, probe.port)
         failed = eng.state.service_mode.get((vm.name, TCP, probe.port)) == "http_500"
         status = 500 if failed else (svc.http_status or 200)
         if status != 200:
-            return False, True, f"GET {probe.request_path or '/'} answers HTTP {status}", None
-        return True, False, f"GET {probe.request_path or '/'} answers HTTP 200", None
-    return True, False, "the handshake completes", None
+            return False, True, f"GET {probe.request_path or '/'} answers HTTP {status}"
+        return True, False, f"GET {probe.request_path or '/'} answers HTTP 200"
+    return True, False, "the handshake completes"
+
+
+def restart_probes(eng, vm_name: str) -> None:
+    """Resume a started VM's probe chains on their old phase (the next multiple of the
+    interval after the last tick), unless a tick is still pending."""
+    s = eng.state
+    for (probe_name, name), ps in sorted(s.probes.items()):
+        probe = s.topology.probes.get(probe_name)
+        if name != vm_name or probe is None or ps.next_ms > s.now:
+            continue
+        interval = probe.interval_s * 1000
+        missed = (s.now - ps.next_ms) // interval + 1
+        ps.next_ms += missed * interval
+        eng.schedule(ps.next_ms, "probe_tick", probe_name, vm_name)
 
 
 @handler("probe_tick")
@@ -54,14 +75,16 @@ def probe_tick(eng, probe_name: str, vm_name: str) -> None:
     if ps is None or probe is None or vm is None:
         s.probes.pop((probe_name, vm_name), None)
         return
+    if s.now != ps.next_ms:
+        return  # a tick from a chain that start_vm has replaced
+    address = vm.address(IPv4)
+    if not s.vm_running.get(vm_name, True) or address is None:
+        # Fact 81: stopped VMs are not probed. The chain ends here (start_vm restarts it), so
+        # that no silent event repeats forever and `step()` always finds a decision or stops.
+        ps.stopped = not s.vm_running.get(vm_name, True)
+        return
     ps.next_ms = s.now + probe.interval_s * 1000
     eng.schedule(ps.next_ms, "probe_tick", probe_name, vm_name)
-    if not s.vm_running.get(vm_name, True):
-        ps.stopped = True  # fact 81: stopped VMs are not probed
-        return
-    address = vm.address(IPv4)
-    if address is None:
-        return
     packet = Packet(TCP, PROBE_SOURCE, PROBE_SOURCE_PORT, address, probe.port, "SYN")
     ok, immediate, what, nsg_rule = probe_verdict(eng, probe, vm, packet)
     before = ps.state
@@ -73,10 +96,12 @@ def probe_tick(eng, probe_name: str, vm_name: str) -> None:
         progress = f"; {ps.streak} of {probe.number_of_probes} toward {'DOWN' if ok is False else 'UP'}"
     else:
         progress = f"; stays {ps.state.upper()}"
-    ids = ("probe-thresholds",) + (("http-probe-non-200",) if immediate else ()) + \
-        (("nsg-default-rules",) if nsg_rule else ())
-    facts = (64, 69, 72, 74) + ((77,) if probe.protocol == "Tcp" else (78,)) + \
-        ((130,) if nsg_rule else ())
+    # Fact 65: the default rule AllowAzureLoadBalancerInBound is what lets probes through.
+    via_default = "AllowAzureLoadBalancerInBound" in what
+    ids = ("probe-thresholds", "tcp-udp-http") + (("http-probe-non-200",) if immediate else ()) + \
+        (("nsg-default-rules",) if nsg_rule or via_default else ())
+    facts = (63, 64, 69, 72, 74) + ((77,) if probe.protocol == "Tcp" else (78,)) + \
+        ((130,) if nsg_rule else ()) + ((65,) if via_default else ())
     eng.emit(f"vm:{vm.name}", "probe", d.PROBE_OK if ok else d.PROBE_FAILED,
              f"probe {probe.name} ({probe.protocol.upper()} {probe.port}, every {probe.interval_s} s)"
              f" to {endpoint(address, probe.port)}: {what}{progress}",
@@ -132,7 +157,7 @@ def pool_check(eng, rule_name: str) -> None:
     members = t.pools[rule.backend_pool].members
     if any(vm_eligible(eng, m.vm, rule.probe)[0] for m in members):
         return
-    doomed = [f for f in s.flows.values() if f.kind == INBOUND and f.rule == rule_name]
+    doomed = [f for f in s.flows.of_rule(rule_name) if f.kind == INBOUND]
     if not doomed:
         return
     for f in doomed:

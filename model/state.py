@@ -58,7 +58,7 @@ class Conn:
         self.served_by: str | None = None
         self.client_saw: str | None = None
         self.server_saw: str | None = None
-        self.seen: list[str] = []   # every disposition a step of this connection had
+        self.seen: list[str] = []   # each distinct disposition its steps had, first seen first
         self.attempts: list[Attempt] = []
         self.candidates: list[tuple[str, str]] = []
         self.flow_expired = False

@@ -292,7 +292,8 @@ def lb_in(eng, conn_id: str, i: int, packet: Packet) -> None:
              f"matches rule {rule.name}: {frontend.name} {rule.protocol} {rule.frontend_port} → "
              f"pool {rule.backend_pool} port {rule.backend_port}{extra}",
              packet=packet, conn=conn, rule=rule.name,
-             ids=tuple(ids) + (("ipv6-load-balancing",) if frontend.family == IPv6 else ()),
+             ids=tuple(ids) + ("tcp-udp-http",)
+             + (("ipv6-load-balancing",) if frontend.family == IPv6 else ()),
              facts=(51, 3) + ((21, 22) if notes else ()), warn=warn)
     eng.schedule(eng.now, "pick_backend", conn.id, i, packet, rule.name, False)
 
@@ -432,6 +433,7 @@ def nat_new(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat: bool
              f" on {vm}; new flow #{flow.id}, idle timeout {idle_min} min"
              + (" (fixed for IPv6)" if ipv6 else "") + fip,
              packet=packet, after=after, rewrite=diff, conn=conn, rule=rule.name,
+             ids=("ipv6-idle-timeout-fixed",) if ipv6 else (),
              facts=(3, 57, 181) + ((21,) if ipv6 else ()) + ((171,) if rule.floating_ip else ()))
     eng.schedule(eng.now + HOST_HOP_MS, "vm_in", conn.id, i, after, flow.id)
 

@@ -174,9 +174,13 @@ def test_probe_port_lint_is_a_warning_and_exit_0(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("name", library.names())
-def test_shipped_scenarios_check_clean(capsys, name):
+def test_shipped_scenarios_check_clean_unless_they_show_a_refusal(capsys, name):
+    from model.scenario import load_scenario
+    covers = set(load_scenario(library.find(name)).covers)
     code, out, _ = call(capsys, "check", name, "--json")
-    assert code == 0, [f for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    errors = {f["id"] for f in json.loads(out)["findings"] if f["severity"] == "error"}
+    assert code == (1 if errors else 0)
+    assert errors <= covers, errors            # exit 1 only for the limitation it demonstrates
 
 
 # ---- run --------------------------------------------------------------------------------------

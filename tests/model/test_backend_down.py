@@ -124,3 +124,11 @@ def test_one_member_back_up_admits_new_flows_again():
     r = run(drain_farm(timeline, duration="70s"))
     again = r.engine.connection("again")
     assert again.outcome == "delivered" and again.served_by == "web1"
+
+
+def test_stopping_the_last_running_member_ends_the_pools_flows():
+    timeline = (long_tcp() + "- at: 3s\n  stop_vm: web1\n- at: 3s\n  stop_vm: web2\n")
+    r = run(drain_farm(timeline))
+    term = first(r.engine.records, kind="terminate")
+    assert term.t_ms == 3_000
+    assert r.engine.connection("long").outcome == "terminated"

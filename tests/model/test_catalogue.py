@@ -196,9 +196,11 @@ def test_shared_probe_is_reported_as_governing_both():
 
 
 @pytest.mark.parametrize("path", library.shipped(), ids=[p.stem for p in library.shipped()])
-def test_shipped_scenarios_have_no_errors(path):
+def test_shipped_scenarios_have_no_errors_except_the_limitation_they_show(path):
+    # A scenario that demonstrates a refused configuration names that ID in `covers`; any
+    # other error would be a mistake in the file.
     sc = load_scenario(path)
-    errors = [f for f in check(sc.topology) if f.severity == ERROR]
-    assert errors == [], errors
+    errors = {f.id for f in check(sc.topology) if f.severity == ERROR}
+    assert errors <= set(sc.covers), errors
     for cid in sc.covers:
         assert cid in CATALOGUE

@@ -217,3 +217,31 @@ def test_run_json_is_byte_identical_across_processes_and_hash_seeds():
     assert first == second
     doc = json.loads(first)
     assert doc["seed"] == 7 and doc["steps"]
+
+
+def test_run_until_returns_when_only_silent_events_remain():
+    # Both VMs stop: their probe chains end and nothing records a step any more; run() and
+    # step() must come back instead of spinning on silent events.
+    eng = engine(farm(timeline="- at: 1s\n  stop_vm: web1\n- at: 1s\n  stop_vm: web2\n",
+                      duration="10m"))
+    eng.run(until=10 * 60_000)
+    assert eng.now == 10 * 60_000
+    assert eng.step() is None
+
+
+def test_step_with_until_never_passes_it():
+    eng = engine(BUSY)
+    while (step := eng.step(until=2_000)) is not None:
+        assert step.t_ms <= 2_000
+    assert eng.peek() > 2_000
+
+
+def test_restarted_vm_keeps_one_probe_chain_on_its_old_phase():
+    eng = engine(farm(timeline="- at: 3s\n  stop_vm: web1\n- at: 4s\n  start_vm: web1\n"
+                               "- at: 30s\n  stop_vm: web1\n- at: 41s\n  start_vm: web1\n",
+                      duration="60s"))
+    eng.run(until=60_000)
+    ticks = [s.t_ms for s in eng.records if s.kind == "probe" and s.node == "vm:web1"]
+    gaps = {b - a for a, b in zip(ticks, ticks[1:])}
+    assert all(g % 5_000 == 0 for g in gaps) and 5_000 in gaps   # one chain, same phase
+    assert len(ticks) == len(set(ticks))                         # never two ticks at once

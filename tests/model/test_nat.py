@@ -85,3 +85,24 @@ def test_flow_lookup_index_is_by_original_and_reply_tuple():
     (flow,) = eng.flows()
     assert eng.state.flows.lookup(flow.orig) is flow
     assert eng.state.flows.lookup_reply(flow.reply_key()) is flow
+
+
+def test_flow_table_indexes_by_rule_and_forgets_removed_flows():
+    from model.flows import FlowTable
+    table = FlowTable()
+    a = table.add("inbound", "Tcp", ("Tcp", "1.1.1.1", 1, FE_V4, 80), ("Tcp", "1.1.1.1", 1, "10.0.0.4", 80),
+                  "web1", "fe-v4", "rule-v4", "SYN_SENT", 0, 240_000, "c1")
+    b = table.add("inbound", "Tcp", ("Tcp", "1.1.1.1", 2, FE_V4, 80), ("Tcp", "1.1.1.1", 2, "10.0.0.5", 80),
+                  "web2", "fe-v4", "rule-v4", "SYN_SENT", 0, 240_000, "c2")
+    assert table.of_rule("rule-v4") == [a, b]
+    table.remove(a)
+    assert table.of_rule("rule-v4") == [b] and table.lookup(a.orig) is None
+    table.remove(b)
+    assert table.of_rule("rule-v4") == [] and len(table) == 0
+
+
+def test_connection_keeps_distinct_dispositions_only():
+    eng = engine(farm(timeline=connect("vera", FE_V4, extra=", requests: 20")))
+    eng.run(until=5_000)
+    seen = eng.connection("c1").seen
+    assert len(seen) == len(set(seen)) and "delivered" in seen
