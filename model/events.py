@@ -31,6 +31,7 @@ def _connect(eng, ev: TimedEvent) -> None:
     b = ev.body
     conn = Conn(ev.conn_id, "inbound", b.client, b.to, b.protocol, b.port)
     _copy_traffic_settings(conn, b)
+    conn.want_family = b.family
     conn.keepalive_ms = b.keepalive
     eng.state.conns[conn.id] = conn
     begin_inbound(eng, conn)

@@ -17,6 +17,14 @@ from ..errors import ScenarioError
 from . import common as c
 from .expressions import SUBSCRIPTION_ID, RESOURCE_GROUP
 
+# Options that take a list of values (space separated, as az accepts them).
+MULTI_VALUED = {"--lb-address-pools", "--lb-inbound-nat-rules", "--nics", "--address-prefixes",
+                "--address-prefix", "--subnet-prefixes", "--source-address-prefixes",
+                "--source-port-ranges", "--destination-address-prefixes",
+                "--destination-port-ranges", "--tags", "--ssh-key-values", "--zones",
+                "--dns-servers", "--query", "--application-security-groups", "--secrets",
+                "--data-disk-sizes-gb", "--custom-data", "--assign-identity", "--scope"}
+
 SHORT = {"-g": "--resource-group", "-n": "--name", "-l": "--location"}
 
 # Options that change nothing lb6 models (so they are not listed as ignored).
@@ -315,6 +323,11 @@ class AzReader:
             opts.setdefault(opt, []).extend(values)
             order.append(opt)
         command = " ".join(verbs)
+        for opt, values in opts.items():
+            if command in HANDLERS and len(values) > 1 and opt not in MULTI_VALUED:
+                raise self.fail(line, f"`az {command}`: {opt} takes one value, but got "
+                                      f"{', '.join(repr(v) for v in values)}; is a quote or a "
+                                      "-- missing?", opt)
         handler = HANDLERS.get(command)
         if handler is None:
             if verbs and verbs[-1] == "show" and ("--query" in opts):

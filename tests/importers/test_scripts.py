@@ -213,3 +213,18 @@ def test_old_xplat_cli_is_named_not_misread(tmp_path, capsys):
     text = "azure config mode arm\nazure network lb create -g rg -n lb -l westus\n"
     code, _, err = run_cli(capsys, "check", write_script(tmp_path, text, "old.txt"))
     assert code == 2 and "xplat" in err and "line 1" in err
+
+
+def test_cli_malformed_command_line_names_the_line(tmp_path, capsys):
+    text = CLI_BASE.replace("--probe-name $probeV4V6Name --backend-pool-name $backendAddressPoolV4Name",
+                            "--probe-name $probeV4V6Name stray --backend-pool-name $backendAddressPoolV4Name")
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "stray" in l)
+    code, _, err = run_cli(capsys, "check", write_script(tmp_path, text, "deploy.sh"))
+    assert code == 2 and f"line {line}" in err
+
+
+def test_cli_missing_required_option(tmp_path, capsys):
+    text = CLI_BASE + "az network lb probe create -g x --lb-name $lbName -n p2 --protocol tcp\n"
+    line = len(text.splitlines())
+    code, _, err = run_cli(capsys, "check", write_script(tmp_path, text, "deploy.sh"))
+    assert code == 2 and f"line {line}, --port" in err and "needs --port" in err
