@@ -51,6 +51,7 @@ class _Diagram:
         self.position: dict[object, str] = {}   # journey key -> participant the packet is at
         self.pending: dict[object, list[str]] = {}  # decisions made at that participant
         self.initiators: dict[object, set[str]] = {}
+        self.sent: dict[object, int] = {}       # journey key -> the step that sent the packet
 
     # ---- participants ----------------------------------------------------------------------
 
@@ -138,6 +139,7 @@ class _Diagram:
         if kind == "send":
             self.position[key] = where
             self.pending[key] = []
+            self.sent[key] = s.n
             if s.conn and s.conn not in self.initiators:
                 self.initiators[s.conn] = {p.src}
             if s.disposition in FAILURES:
@@ -156,7 +158,9 @@ class _Diagram:
                 self.note(where, f"{s.n}. {s.disposition}: {s.reason}")
             self.position[key] = where
             return
-        label = " · ".join([self._packet(p)] + self.pending.get(key, []) + [f"{s.n}. {decision}"])
+        sent = self.sent.pop(key, None)
+        packet = f"{sent}. {self._packet(p)}" if sent is not None else self._packet(p)
+        label = " · ".join([packet] + self.pending.get(key, []) + [f"{s.n}. {decision}"])
         self.arrow(here, where, label, reply=reply, dropped=s.disposition in FAILURES)
         self.position[key] = where
         self.pending[key] = []
