@@ -105,7 +105,16 @@ def run_scenario(scenario: Scenario, seed: int | None = None) -> Result:
             detail = (f"raised at step {raised[0].n}" if raised else "never raised")
         verdicts[i] = Verdict(describe(ex), ok, detail)
     result.verdicts = [verdicts[i] for i in range(len(scenario.expectations))]
+    result.verdicts += [_judge_question(engine, q) for q in scenario.questions]
     return result
+
+
+def _judge_question(engine: Engine, question) -> Verdict:
+    """A lesson question must be answerable: the engine's own answer is one of its choices."""
+    from .lesson import answer_of
+    correct = answer_of(engine, question)
+    return Verdict(f"question {question.id}: the engine's answer is one of the choices",
+                   correct in question.choices, f"engine says {correct}")
 
 
 def to_json(result: Result) -> dict:

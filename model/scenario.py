@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 from .addressing import AddressError, parse_address
 from .build import build_topology
 from .errors import BuildError, Path, Problem, ScenarioError, format_path
-from .schema import TOPOLOGY_KEYS, EventSpec, ExpectSpec, NoteSpec, ScenarioSpec
+from .schema import (TOPOLOGY_KEYS, CheckpointSpec, EventSpec, ExpectSpec, NoteSpec,
+                     QuestionSpec, ScenarioSpec)
 from .topology import Topology
 from .yamlsource import Located, LoadProblem, load_yaml
 
@@ -45,6 +46,12 @@ class Scenario:
     expectations: tuple[ExpectSpec, ...]
     notes: tuple[NoteSpec, ...]
     raw: dict  # the topology part of the file as plain data, for `set`
+    questions: tuple[QuestionSpec, ...] = ()
+    checkpoints: tuple[CheckpointSpec, ...] = ()
+
+    @property
+    def is_lesson(self) -> bool:
+        return bool(self.notes or self.questions)
 
     @property
     def name(self) -> str:
@@ -225,7 +232,8 @@ def load_scenario_text(text: str, source: str = "<scenario>") -> Scenario:
     last = max((e.at_ms for e in events), default=0)
     duration = spec.duration if spec.duration is not None else last + 60_000
     return Scenario(source, spec.title, spec.summary, tuple(spec.covers), spec.seed, duration,
-                    topology, tuple(events), tuple(spec.expect), tuple(spec.notes), raw)
+                    topology, tuple(events), tuple(spec.expect), tuple(spec.notes), raw,
+                    tuple(spec.questions), tuple(spec.checkpoints))
 
 
 class _Checker:
@@ -337,6 +345,23 @@ class _Checker:
                         self.problem(path + (addr_field,), str(exc))
         for i, cid in enumerate(self.spec.covers):
             self.known(cid, CATALOGUE, ("covers", i), "catalogue ID")
+        self.lesson_parts()
+
+    def lesson_parts(self) -> None:
+        seen: set[str] = set()
+        for i, q in enumerate(self.spec.questions):
+            path = ("questions", i)
+            self.known(q.connection, self.conn_ids, path + ("connection",), "connection")
+            if q.id in seen:
+                self.problem(path + ("id",), f"duplicate question id '{q.id}'")
+            seen.add(q.id)
+            if len(set(q.choices)) != len(q.choices):
+                self.problem(path + ("choices",), "choices repeat themselves")
+        names: set[str] = set()
+        for i, c in enumerate(self.spec.checkpoints):
+            if c.name in names:
+                self.problem(("checkpoints", i, "name"), f"duplicate checkpoint '{c.name}'")
+            names.add(c.name)
 
 
 def load_scenario_data(data: Any, source: str, locate=None) -> Scenario:
@@ -364,4 +389,5 @@ def load_scenario_data(data: Any, source: str, locate=None) -> Scenario:
     last = max((e.at_ms for e in events), default=0)
     duration = spec.duration if spec.duration is not None else last + 60_000
     return Scenario(source, spec.title, spec.summary, tuple(spec.covers), spec.seed, duration,
-                    topology, tuple(events), tuple(spec.expect), tuple(spec.notes), raw)
+                    topology, tuple(events), tuple(spec.expect), tuple(spec.notes), raw,
+                    tuple(spec.questions), tuple(spec.checkpoints))

@@ -200,6 +200,8 @@ class ConnectSpec(Spec):
     to: str = Field(min_length=1)
     port: Port
     protocol: Literal["Tcp", "Udp", "Icmp"] = "Tcp"
+    # Use only this family's DNS answer (the twin-stack comparison traces each on its own).
+    family: Family | None = None
     requests: int = Field(1, ge=0, le=100_000)
     request_bytes: int = Field(200, ge=0, le=10_000_000)
     response_bytes: int = Field(1200, ge=0, le=10_000_000)
@@ -358,9 +360,36 @@ class ExpectSpec(Spec):
 
 
 class NoteSpec(Spec):
+    """Lesson narration (Markdown) shown from `at`; `pause` stops playback there."""
+
     at: Duration
     text: str
     pause: bool = False
+
+
+QUESTION_ASKS = ("served_by", "server_saw", "family", "outcome", "passes_nsg")
+
+
+class QuestionSpec(Spec):
+    """A prediction asked before the step that reveals it; the engine's result is the answer.
+
+    `ask` names what is predicted about `connection`: the VM that serves it, the source address
+    the remote server sees, the address family the client uses, how it ends, or whether it
+    passes the NSG ("yes"/"no"). Choices are plain strings; none is marked right by hand.
+    """
+
+    id: Name
+    connection: Name
+    ask: Literal[QUESTION_ASKS]  # type: ignore[valid-type]
+    text: str = Field(min_length=1)
+    choices: list[str] = Field(min_length=2, max_length=8)
+
+
+class CheckpointSpec(Spec):
+    """A named point in time the instructor can return the class to."""
+
+    name: Name
+    at: Duration
 
 
 class ScenarioSpec(Spec):
@@ -381,6 +410,8 @@ class ScenarioSpec(Spec):
     timeline: list[EventSpec] = []
     expect: list[ExpectSpec] = []
     notes: list[NoteSpec] = []
+    questions: list[QuestionSpec] = []
+    checkpoints: list[CheckpointSpec] = []
 
 
 TOPOLOGY_KEYS = (

@@ -105,7 +105,13 @@ def begin_inbound(eng, conn: Conn) -> None:
     conn.candidates = list(res.answers)
     base = (f"{client.name} ({client.stack} stack) asks {' then '.join(res.asked)} for "
             f"{name.name}: {answers}")
-    if not res.answers:
+    if conn.want_family:
+        # A connection pinned to one family (the twin-stack comparison) uses only that answer.
+        conn.candidates = [c for c in conn.candidates if c[0] == conn.want_family]
+        base += f"; this connection uses {conn.want_family} only"
+        res = res if conn.candidates else type(res)(res.asked, (), res.decide_after_ms, None,
+                                                    res.reason)
+    if not conn.candidates:
         conn.status = "failed"
         conn.outcome = d.NO_ANSWER
         warn, ids, facts = [], ("dns-a-and-aaaa",), (31,)

@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, Markdown, Static, TabbedContent, TabPane
 
 from model.catalogue import CATALOGUE
 from model.durations import format_ms
@@ -17,7 +17,10 @@ from model.scenario import Scenario
 from tui.inject import Refused, make_event
 from tui.screens.forms import (ConnectScreen, JumpScreen, OpenScreen, ServiceScreen, SetScreen,
                                VmPowerScreen, WarningScreen)
+from tui.lessons import LessonState
 from tui.screens.help import HelpScreen
+from tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
+                                QuestionScreen, SummaryScreen)
 from tui.session import Session
 from tui.widgets.flowtable import FlowTable
 from tui.widgets.panes import Inspector, ProbesTable, WarningsTable
@@ -53,6 +56,11 @@ class Lb6App(App):
         Binding("4", "pane('warnings')", "Warnings", show=False, id="pane.warnings"),
         Binding("ctrl+o", "open", "Open", show=False, id="open"),
         Binding("ctrl+s", "screenshot", "Screenshot", show=False, id="screenshot"),
+        Binding("right_square_bracket", "next_note", "Next note", show=False, id="lesson.next"),
+        Binding("left_square_bracket", "previous_note", "Prev note", show=False, id="lesson.prev"),
+        Binding("k", "checkpoints", "Checkpoints", show=False, id="lesson.checkpoints"),
+        Binding("u", "summary", "Summary", show=False, id="lesson.summary"),
+        Binding("t", "compare", "Twin stack", show=False, id="compare"),
         Binding("escape", "show_step", "Step view", show=False, id="inspector.step"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -61,8 +69,14 @@ class Lb6App(App):
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.session = Session(scenario)
+        self.lesson = self._lesson_for(scenario)
         self.speed_index = 2
         self._player = None
+        self._summary_shown = False
+
+    @staticmethod
+    def _lesson_for(scenario: Scenario) -> LessonState | None:
+        return LessonState(scenario.notes, scenario.questions) if scenario.is_lesson else None
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -71,6 +85,7 @@ class Lb6App(App):
         with Horizontal(id="top"):
             yield TopologyMap(self.session, id="map")
             yield Inspector(id="inspector")
+        yield Markdown("", id="narration")
         with TabbedContent(id="panes", initial="log"):
             with TabPane("Log 1", id="log"):
                 yield StepLog(self.session, id="steplog")
@@ -113,8 +128,14 @@ class Lb6App(App):
     def refresh_panes(self) -> None:
         s = self.session
         playing = " ▶ playing" if self._player else ""
+        score = ""
+        if self.lesson is not None:
+            right, asked = self.lesson.score
+            score = f" · score {right}/{asked}"
         self.sub_title = (f"step {s.position}/{s.known} · t {format_ms(s.now)} · "
-                          f"{len(s.engine.state.flows)} flows · speed {SPEEDS[self.speed_index]}/s{playing}")
+                          f"{len(s.engine.state.flows)} flows · speed {SPEEDS[self.speed_index]}/s"
+                          f"{score}{playing}")
+        self._show_narration()
         self.main(TopologyMap).sync()
         self.main(Inspector).show_step(s)
         self.main(StepLog).sync()
@@ -131,7 +152,104 @@ class Lb6App(App):
             self.notify("Nothing more happens: the simulation is idle.", timeout=2)
 
     def action_forward(self) -> None:
+        if self._ask_if_due(then_step=True):
+            return
         self._moved(self.session.forward())
+        self._maybe_summary()
+
+    # ---- lesson mode --------------------------------------------------------------------------
+
+    def _show_narration(self) -> None:
+        box = self.main("#narration", Markdown)
+        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        screen.set_class(self.lesson is not None, "-lesson")
+        if self.lesson is None:
+            return
+        found = self.lesson.note_at(self.session.now)
+        text = found[1].text if found else "*This lesson starts when you press → (or space).*"
+        where = f"note {found[0] + 1} of {len(self.lesson.notes)}" if found else "before the first note"
+        box.update(f"{text}\n\n*{where} · `]` next note · `[` previous · `k` checkpoints · `u` summary*")
+
+    def _ask_if_due(self, then_step: bool) -> bool:
+        """Ask a question the next step would answer; True when a dialog was opened."""
+        if self.lesson is None:
+            return False
+        question = self.lesson.due(self.session.peek_next())
+        if question is None:
+            return False
+        self._stop_playing()
+        number = self.lesson.questions.index(question) + 1
+
+        def answered(choice) -> None:
+            judged = self.lesson.answer(self.session.engine, question, choice,
+                                        self.session.scenario.duration_ms)
+            if choice is None:
+                self.notify(f"Skipped. The engine's answer: {judged.correct}", timeout=5)
+            elif judged.right:
+                self.notify(f"Right: {judged.correct}.", timeout=4)
+            else:
+                self.notify(f"Not quite: you said {choice}, the engine says {judged.correct}.",
+                            severity="warning", timeout=6)
+            if then_step:
+                self._moved(self.session.forward())
+            else:
+                self.refresh_panes()
+        self.push_screen(QuestionScreen(question, number, len(self.lesson.questions)), answered)
+        return True
+
+    def _maybe_summary(self) -> None:
+        if (self.lesson is not None and not self._summary_shown and self.lesson.questions
+                and len(self.lesson.answers) == len(self.lesson.questions)):
+            self._summary_shown = True
+            self.push_screen(SummaryScreen(self.lesson))
+
+    def action_next_note(self) -> None:
+        if self.lesson is None:
+            return
+        note = self.lesson.note_after(self.session.now)
+        if note is None:
+            self.notify("That was the last note.", timeout=2)
+            return
+        self._moved(self.session.goto_time(note.at))
+
+    def action_previous_note(self) -> None:
+        if self.lesson is None:
+            return
+        note = self.lesson.note_before(self.session.now)
+        if note is not None:
+            self._moved(self.session.goto_time(note.at))
+
+    def action_checkpoints(self) -> None:
+        points = self.session.scenario.checkpoints
+        if not points:
+            self.notify("This scenario has no checkpoints.", timeout=2)
+            return
+        self.push_screen(CheckpointScreen(points),
+                         lambda at: at is not None and self._moved(self.session.goto_time(at)))
+
+    def action_summary(self) -> None:
+        if self.lesson is None:
+            self.notify("Not a lesson: no questions to score.", timeout=2)
+            return
+        self.push_screen(SummaryScreen(self.lesson))
+
+    def action_compare(self) -> None:
+        from model.compare import compare
+        from tui.present import comparison
+        t = self.session.engine.topology
+        clients = [c.name for c in t.clients if c.stack == "dual"]
+
+        def asked(answer) -> None:
+            if answer is None:
+                return
+            client, to, port = answer
+            try:
+                result = compare(self.session.scenario, client, to, port)
+            except ValueError as exc:
+                self.notify(f"Refused: {exc}", severity="error", timeout=6)
+                return
+            self.push_screen(CompareScreen(comparison(result)))
+        self.push_screen(CompareAskScreen(clients, [d.name for d in t.dns]), asked)
 
     def action_back(self) -> None:
         self._moved(self.session.back())
@@ -145,6 +263,8 @@ class Lb6App(App):
     def action_reset(self) -> None:
         self._stop_playing()
         self.session.reset()
+        self.lesson = self._lesson_for(self.session.scenario)
+        self._summary_shown = False
         self.refresh_panes()
         self.notify("Reset to the scenario as loaded.", timeout=2)
 
@@ -161,7 +281,14 @@ class Lb6App(App):
             self._player = None
 
     def _tick(self) -> None:
+        if self._ask_if_due(then_step=True):
+            return
+        before = self.session.now
         moved = self.session.forward()
+        if self.lesson is not None and any(n.pause and before < n.at <= self.session.now
+                                           for n in self.lesson.notes):
+            self._stop_playing()
+            self.notify("Pause point: read the note, then carry on.", timeout=3)
         if not moved.changed or self.session.now > self.session.scenario.duration_ms:
             self._stop_playing()
             self.notify("Reached the scenario's end: paused.", timeout=2)
@@ -338,6 +465,8 @@ class Lb6App(App):
     async def _open(self, scenario: Scenario) -> None:
         self._stop_playing()
         self.session = Session(scenario)
+        self.lesson = self._lesson_for(scenario)
+        self._summary_shown = False
         self.title = f"lb6 — {scenario.title}"
         for widget in (self.main(StepLog), self.main(TopologyMap)):
             widget.session = self.session

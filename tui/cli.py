@@ -81,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the shipped scenarios")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("compare", help="trace one request over IPv4 and over IPv6, side by side",
+                       description="Twin-stack comparison: the same request from a dual-stack "
+                                   "client traced over each family, with the first step where "
+                                   "they differ highlighted.")
+    p.add_argument("target", metavar="SCENARIO")
+    p.add_argument("--client", required=True, help="a dual-stack client of the scenario")
+    p.add_argument("--to", required=True, metavar="NAME:PORT", help="DNS name and port")
+    p.add_argument("--protocol", default="Tcp", choices=["Tcp", "Udp"])
+    p.add_argument("--json", action="store_true")
+
     sub.add_parser("schema", help="print the JSON Schema of the scenario format")
     sub.add_parser("catalogue", help="list every behaviour lb6 models, with its ID and facts")
 
@@ -354,7 +364,7 @@ def cmd_scenarios(args) -> int:
     for path in library.shipped():
         try:
             sc = load_scenario(path, display=path.stem)
-            rows.append({"name": path.stem, "title": sc.title, "kind": "lesson" if sc.notes else "scenario",
+            rows.append({"name": path.stem, "title": sc.title, "kind": "lesson" if sc.is_lesson else "scenario",
                          "covers": list(sc.covers), "summary": sc.summary})
         except ScenarioError as exc:
             rows.append({"name": path.stem, "title": "(does not load)", "kind": "broken",
@@ -375,6 +385,39 @@ def cmd_scenarios(args) -> int:
             text.append("\n" + r["summary"], style="dim")
         table.add_row(r["name"], r["kind"], text, Text(" ".join(r["covers"]), style="magenta"))
     _console().print(table)
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    from model.compare import compare
+    scenario = load(args.target)
+    t = scenario.topology
+    name, _, port = args.to.rpartition(":")
+    problems = []
+    client = t.client_by_name.get(args.client)
+    if client is None:
+        problems.append(Problem(f"no client named '{args.client}'; known: "
+                                f"{', '.join(sorted(t.client_by_name)) or 'none'}", ("--client",)))
+    elif client.stack != "dual":
+        problems.append(Problem(f"client '{args.client}' is {client.stack}-only; a comparison "
+                                "needs a dual-stack client", ("--client",)))
+    if not name or not port.isdigit() or not 1 <= int(port) <= 65535:
+        problems.append(Problem(f"'{args.to}' is not NAME:PORT (e.g. www.example.com:80)", ("--to",)))
+    elif name.lower() not in t.dns_by_name:
+        problems.append(Problem(f"no DNS name '{name}'; known: "
+                                f"{', '.join(sorted(t.dns_by_name)) or 'none'}", ("--to",)))
+    if problems:
+        raise ScenarioError(args.target, problems)
+    result = compare(scenario, args.client, name, int(port), args.protocol)
+    if args.json:
+        doc = {"client": result.client, "to": result.to, "port": result.port,
+               "first_difference": result.first_difference, "why": result.why,
+               "ipv4": {"outcome": result.ipv4.outcome, "steps": [s.to_json() for s in result.ipv4.steps]},
+               "ipv6": {"outcome": result.ipv6.outcome, "steps": [s.to_json() for s in result.ipv6.steps]}}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        from tui.present import comparison
+        _console().print(comparison(result))
     return EXIT_OK
 
 
@@ -586,7 +629,7 @@ def _cell(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "import": cmd_import,
+COMMANDS = {"compare": cmd_compare, "run": cmd_run, "check": cmd_check, "import": cmd_import,
             "scenarios": cmd_scenarios, "schema": cmd_schema,
             "catalogue": cmd_catalogue, "explore": cmd_explore,
             "export": cmd_export, "screenshot": cmd_screenshot}

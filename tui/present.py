@@ -235,3 +235,37 @@ def node_config(topology, node_id: str) -> "Group":
     if obj is None:
         return Group(Text(f"{node_id}: not in the current configuration"))
     return Group(Text(f"{kind} {name}", style="bold"), Pretty(dataclasses.asdict(obj), expand_all=False))
+
+
+def comparison(cmp) -> "Group":
+    """The twin-stack comparison side by side; the first row that differs is highlighted."""
+    from rich.console import Group
+    from rich.table import Table as _Table
+
+    table = _Table(title=f"{cmp.client} → {cmp.to}:{cmp.port} over IPv4 and over IPv6",
+                   title_justify="left", expand=True)
+    table.add_column("#", no_wrap=True, style="dim")
+    table.add_column(f"IPv4 (ends {cmp.ipv4.outcome})", ratio=1)
+    table.add_column(f"IPv6 (ends {cmp.ipv6.outcome})", ratio=1)
+    rows = max(len(cmp.ipv4.steps), len(cmp.ipv6.steps))
+
+    def cell(twin, i):
+        if i >= len(twin.steps):
+            return Text("—", style="dim")
+        s = twin.steps[i]
+        out = Text()
+        out.append(f"{s.kind} ", style="bold")
+        out.append_text(disposition_text(s.disposition))
+        out.append(f"\n{s.node}: {s.reason}")
+        return out
+
+    for i in range(rows):
+        style = "on dark_red" if i == cmp.first_difference else None
+        table.add_row(str(i + 1), cell(cmp.ipv4, i), cell(cmp.ipv6, i), style=style)
+    head = Text()
+    if cmp.first_difference is None:
+        head.append("Both families take the same decisions.", style="bold green")
+    else:
+        head.append(f"First difference at row {cmp.first_difference + 1}: ", style="bold red")
+        head.append(cmp.why)
+    return Group(head, table)

@@ -83,6 +83,17 @@ class Session:
                 nodes.append(node)
         return nodes
 
+    def peek_next(self) -> Step | None:
+        """The step that `forward()` would show next, without moving (computing it if needed)."""
+        if self.position < self.known:
+            return self.timeline[self.position]
+        moved = self.forward()
+        if not moved.changed:
+            return None
+        step = self.current
+        self.goto(self.position - 1)
+        return step
+
     def steps_of(self, conn: str) -> list[Step]:
         return [self.timeline[i] for i in self._by_conn.get(conn, [])]
 

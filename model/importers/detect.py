@@ -26,6 +26,10 @@ def detect(text: str, filename: str = "") -> str | None:
     body = text.lstrip("\ufeff \t\r\n")
     if body.startswith("{") or body.startswith("//") or body.startswith("/*"):
         return "arm"
+    # Top-level scenario keys at column 0 never occur in a script; prose inside a scenario
+    # (a lesson note starting "Azure DNS answers...") must not make it look like one.
+    if _SCENARIO_KEY.search(text):
+        return "scenario"
     cmdlets = azs = 0
     for line in text.splitlines():
         if line.lstrip().startswith("#"):
@@ -36,8 +40,6 @@ def detect(text: str, filename: str = "") -> str | None:
             azs += 1
     if cmdlets or azs:
         return "powershell" if cmdlets > azs else "azcli"
-    if _SCENARIO_KEY.search(text):
-        return "scenario"
     lower = filename.lower()
     for ext, fmt in EXTENSIONS.items():
         if lower.endswith(ext):

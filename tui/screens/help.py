@@ -32,6 +32,12 @@ KEYS = (
         ("tab", "move focus; ↑ ↓ in the step log move through time"),
         ("enter / click", "on a map box: its configuration; on a warning: explanation, jump"),
     )),
+    ("Lessons and comparisons", (
+        ("]  [", "next / previous lesson note"),
+        ("k", "return to a checkpoint"),
+        ("u", "the lesson summary and score"),
+        ("t", "twin-stack comparison: one request over IPv4 and over IPv6, side by side"),
+    )),
     ("Everything else", (
         ("ctrl+o", "open another scenario"),
         ("ctrl+s", "save an SVG screenshot"),
