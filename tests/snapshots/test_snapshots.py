@@ -45,3 +45,20 @@ def test_help_screen(snap_compare):
 
 def test_command_palette(snap_compare):
     assert snap_compare(app(), press=["ctrl+p", *"jump"], terminal_size=(100, 30))
+
+
+def test_lesson_mode_with_narration(snap_compare):
+    lesson = Lb6App(load_scenario(library.find("lesson_1_first_dual_stack_request")))
+    assert snap_compare(lesson, press=["right_square_bracket"], terminal_size=(120, 40))
+
+
+def test_lesson_question_dialog(snap_compare):
+    async def to_question(pilot):
+        for _ in range(10):
+            await pilot.press("right")
+            await pilot.pause()
+            if type(pilot.app.screen).__name__ == "QuestionScreen":
+                return
+
+    lesson = Lb6App(load_scenario(library.find("lesson_1_first_dual_stack_request")))
+    assert snap_compare(lesson, run_before=to_question, terminal_size=(100, 30))
