@@ -93,6 +93,13 @@ def _options(values) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
 
 
+def client_picker(clients: list[str]) -> ComposeResult:
+    """A labelled Select of client names, the first one chosen (shared by two dialogs)."""
+    yield Label("Client")
+    yield Select(_options(clients), value=clients[0] if clients else Select.BLANK,
+                 id="client", allow_blank=not clients)
+
+
 class ConnectScreen(Form):
     """A client connects: returns the `connect` mapping of a timeline entry."""
 
@@ -106,9 +113,7 @@ class ConnectScreen(Form):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("A client connects", classes="title")
-            yield Label("Client")
-            yield Select(_options(self.clients), value=self.clients[0] if self.clients else Select.BLANK,
-                         id="client", allow_blank=not self.clients)
+            yield from client_picker(self.clients)
             yield Label("To: a DNS name or an address")
             yield Input(value=self.names[0] if self.names else "", id="to")
             yield Label("Protocol")

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.forms import FORM_CSS, Form
+from tui.screens.forms import FORM_CSS, Form, client_picker
 
 
 class QuestionScreen(ModalScreen[str | None]):
@@ -119,10 +119,7 @@ class CompareAskScreen(Form):
         with Vertical():
             yield Static("Twin-stack comparison: the same request over IPv4 and IPv6",
                          classes="title")
-            yield Label("Dual-stack client")
-            yield Select([(c, c) for c in self.clients],
-                         value=self.clients[0] if self.clients else Select.BLANK,
-                         id="client", allow_blank=not self.clients)
+            yield from client_picker(self.clients)
             yield Label("DNS name and port (NAME:PORT)")
             yield Input(value=f"{self.names[0]}:80" if self.names else "", id="to")
             yield Static("", id="error", classes="error")
