@@ -287,3 +287,12 @@ def test_variable_copy_loop(tmp_path):
         rule["backendPort"] = "[variables('ports')[1]]"
     t = load_any(variant(tmp_path, change), parameters=PARAMETERS).scenario.topology
     assert {r.name: r.backend_port for r in t.load_balancer.rules}["LBRuleIPv6"] == 8081
+
+
+def test_comments_in_a_template_are_accepted(tmp_path):
+    # The template engine accepts // and /* */ comments; so does lb6.
+    text = TEMPLATE.read_text().replace(
+        '"contentVersion": "1.0.0.0",',
+        '"contentVersion": "1.0.0.0", // the IPv6 quickstart\n  /* two VMs */')
+    loaded = load_any(write(tmp_path, text), parameters=PARAMETERS)
+    assert len(loaded.scenario.topology.vms) == 2
