@@ -28,6 +28,8 @@ EPILOG = """\
 exit codes:
   run    0 every expectation passed, 1 one failed, 2 bad input
   check  0 clean or only warnings/info, 1 a finding Azure would refuse, 2 bad input
+  run --golden  0 the replay matches the trace, 1 a step differs, 2 bad input
+  export, screenshot  0 written, 2 bad input
 
 examples:
   lb6 run dual_stack_web_farm
@@ -35,7 +37,7 @@ examples:
   lb6 check my-scenario.yaml
   lb6 schema > lb6-scenario.schema.json
   lb6 export dual_stack_web_farm --pcap farm.pcapng --mermaid farm.mmd
-  lb6 run --golden farm.json            # 0 same trace, 1 first differing step shown, 2 bad file
+  lb6 export dual_stack_web_farm --json farm.json && lb6 run --golden farm.json
   lb6 screenshot dual_stack_web_farm --step 9 -o step9.svg"""
 
 
@@ -193,8 +195,18 @@ def load_with_notes(target: str, format: str | None = None, parameters: str | No
 
 def load(target: str, format: str | None = None, parameters: str | None = None):
     """The scenario in `target`: a scenario file or name, an ARM template, an az CLI or
-    PowerShell script (detected from the content unless `format` says)."""
-    return load_with_notes(target, format, parameters).scenario
+    PowerShell script (detected from the content unless `format` says). For an imported file,
+    one line on stderr says how many things it holds that lb6 does not model."""
+    loaded = load_with_notes(target, format, parameters)
+    if loaded.format != "scenario" and loaded.notes:
+        from rich.text import Text
+        n = len(loaded.notes)
+        params = parameters if parameters is not None else LOAD_OPTIONS.get("parameters")
+        again = f"lb6 check {target}" + (f" --parameters {params}" if params else "")
+        _console(stderr=True).print(Text(
+            f"lb6: read {target} as {loaded.format}; {n} thing{'s' if n != 1 else ''} not "
+            f"modelled ({again} lists them)", style="dim"), soft_wrap=True)
+    return loaded.scenario
 
 
 # ---- commands -----------------------------------------------------------------------------------

@@ -137,3 +137,9 @@ def test_explore_accepts_the_options():
 def _check(capsys, path, *extra):
     code, out, _ = run_cli(capsys, "check", path, "--json", *extra)
     return code, json.loads(out)
+
+
+def test_run_says_on_stderr_that_some_things_are_not_modelled(capsys):
+    code, out, err = run_cli(capsys, "run", TEMPLATE, "--parameters", PARAMETERS, "--json")
+    assert code == 0 and json.loads(out)["scenario"]
+    assert "not modelled" in err and f"--parameters {PARAMETERS}" in err
