@@ -314,7 +314,8 @@ class EventSpec(Spec):
 OUTCOMES = (
     "delivered", "refused", "no-answer", "timed-out", "dropped-no-rule", "dropped-nsg",
     "dropped-no-healthy-backend", "dropped-idle-timeout", "dropped-limitation",
-    "dropped-snat-exhausted", "dropped-icmp", "reset", "terminated", "open",
+    "dropped-snat-exhausted", "dropped-icmp", "dropped-no-route", "dropped-no-flow", "reset",
+    "terminated", "open",
 )
 
 
