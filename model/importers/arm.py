@@ -10,12 +10,12 @@ file, the JSON path and the line of the value at fault.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Path, Problem, ScenarioError, format_path
+from ..errors import Path, Problem, ScenarioError
 from . import common as c
-from .expressions import Context, ExprError, evaluate_string, is_expression
+from .expressions import Context, ExprError, evaluate_string
 from .jsonpos import JsonProblem, LocatedJson, load_json
 
 MAX_COPY = 800  # the template engine's own limit on a copy loop
@@ -62,7 +62,6 @@ class Instance:
     copy_note: str = ""
     _props: Any = None
     _evaluating: bool = False
-    children: list = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -7,7 +7,7 @@ import pytest
 from model.catalogue import check
 from model.loader import load_any
 
-from .helpers import (FIXTURES, PARAMETERS, TEMPLATE, check_json, ids, resource, run_cli,
+from .helpers import (FIXTURES, PARAMETERS, TEMPLATE, check_json, resource, run_cli,
                       template, variant, write)
 
 LB = "Microsoft.Network/loadBalancers"
