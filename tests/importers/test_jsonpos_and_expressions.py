@@ -84,3 +84,25 @@ def test_unique_string_is_deterministic_13_chars():
     assert a == unique_string("/subscriptions/x/resourceGroups/y")
     assert len(a) == 13 and a.isalnum() and a.islower()
     assert a != unique_string("other")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcfnotuLrw()[],.'0123 _-", max_size=40))
+def test_any_expression_text_gives_a_value_or_an_expr_error(body):
+    try:
+        evaluate_string(f"[{body}]", ctx({"": 0}))
+    except ExprError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet='{}[]":,0123 \nabtrue/*-', max_size=60))
+def test_any_json_text_parses_or_names_a_line(text):
+    try:
+        load_json(text)
+    except JsonProblem as exc:
+        assert exc.problem.line is not None
