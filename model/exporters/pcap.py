@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+import struct
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +42,10 @@ from ..probing import PROBE_SOURCE_PORT
 INTERNET = "internet"
 VNET = "vnet"
 INTERFACES = (INTERNET, VNET)
+DESCRIPTIONS = {
+    INTERNET: "lb6: client side of the load balancer (before inbound NAT, after reply NAT and SNAT)",
+    VNET: "lb6: VM side of the load balancer (after inbound NAT, before reply NAT and SNAT)",
+}
 
 # The resolver a client asks. The trace names none, so these are documentation addresses
 # (RFC 5737 TEST-NET-1, RFC 3849) that no scenario uses for anything else.
@@ -423,8 +428,18 @@ def write_pcapng(wires: list[Wire], path: str | Path) -> int:
                 self._write_block_shb()
                 self.interfaces2id = {}
                 for i, name in enumerate(INTERFACES):
-                    self._write_block_idb(linktype=self.linktype, ifname=name.encode())
+                    self._write_idb(name, DESCRIPTIONS[name])
                     self.interfaces2id[name.encode()] = i
+
+        def _option(self, code: int, value: bytes) -> bytes:
+            return struct.pack("<HH", code, len(value)) + self._add_padding(value)
+
+        def _write_idb(self, name: str, description: str) -> None:
+            """An Interface Description Block with if_name (2) and if_description (3)."""
+            body = struct.pack("<HHI", self.linktype, 0, 262144)
+            options = (self._option(2, name.encode()) + self._option(3, description.encode())
+                       + struct.pack("<HH", 0, 0))
+            self.f.write(self.build_block(struct.pack("<I", 1), body, options=options))
 
     with Writer(str(path)) as writer:
         writer.linktype = 1  # Ethernet

@@ -297,6 +297,7 @@ def test_an_empty_run_still_writes_both_interfaces(tmp_path):
     assert write_pcapng([], path) == 0
     data = path.read_bytes()
     assert data[:4] == b"\x0a\x0d\x0d\x0a" and b"internet" in data and b"vnet" in data
+    assert b"client side of the load balancer" in data and b"VM side" in data  # if_description
 
 
 # ---- tshark, when it is installed (never required) ----------------------------------------------
