@@ -39,6 +39,25 @@ def _pid(node: str) -> str:
     return re.sub(r"\W", "_", node)
 
 
+class _Ids:
+    """Participant ids, one per node, kept distinct when two names differ only in punctuation
+    ('web-1' and 'web_1')."""
+
+    def __init__(self) -> None:
+        self.by_node: dict[str, str] = {}
+        self.taken: set[str] = set()
+
+    def __call__(self, node: str) -> str:
+        pid = self.by_node.get(node)
+        if pid is None:
+            pid, n = _pid(node), 2
+            while pid in self.taken:
+                pid, n = f"{_pid(node)}_{n}", n + 1
+            self.by_node[node] = pid
+            self.taken.add(pid)
+        return pid
+
+
 class _Diagram:
     def __init__(self, result, max_steps: int | None = None):
         self.engine = getattr(result, "engine", result)
@@ -47,6 +66,7 @@ class _Diagram:
         self.max_steps = max_steps
         self.participants: dict[str, str] = {}  # id -> label, in reading order
         self.used: set[str] = set()
+        self.pid = _Ids()
         self.lines: list[str] = []
         self.position: dict[object, str] = {}   # journey key -> participant the packet is at
         self.pending: dict[object, list[str]] = {}  # decisions made at that participant
@@ -67,7 +87,7 @@ class _Diagram:
             label = f"Azure probe {PROBE_SOURCE}"
         else:
             label = f"{kind} {name}" if name else kind
-        pid = _pid(node)
+        pid = self.pid(node)
         self.participants.setdefault(pid, label)
         self.used.add(pid)
         return pid
@@ -76,18 +96,18 @@ class _Diagram:
         """Declare participants in a reading order: clients, DNS, frontends, LB, VMs, hosts."""
         t = self.topology
         for c in t.clients:
-            self.participants.setdefault(_pid(f"client:{c.name}"), f"client {c.name}")
+            self.participants.setdefault(self.pid(f"client:{c.name}"), f"client {c.name}")
         if t.dns:
-            self.participants.setdefault("dns", "DNS resolver")
+            self.participants.setdefault(self.pid("dns"), "DNS resolver")
         for f in t.load_balancer.frontends:
-            self.participants.setdefault(_pid(f"frontend:{f.name}"), f"frontend {f.name}")
-        self.participants.setdefault("lb", f"load balancer {t.load_balancer.name}")
+            self.participants.setdefault(self.pid(f"frontend:{f.name}"), f"frontend {f.name}")
+        self.participants.setdefault(self.pid("lb"), f"load balancer {t.load_balancer.name}")
         for vm in t.vms:
-            self.participants.setdefault(_pid(f"vm:{vm.name}"), f"vm {vm.name}")
+            self.participants.setdefault(self.pid(f"vm:{vm.name}"), f"vm {vm.name}")
         for h in t.hosts:
-            self.participants.setdefault(_pid(f"host:{h.name}"), f"host {h.name}")
+            self.participants.setdefault(self.pid(f"host:{h.name}"), f"host {h.name}")
         if t.probes:
-            self.participants.setdefault(PROBER, f"Azure probe {PROBE_SOURCE}")
+            self.participants.setdefault(self.pid(PROBER), f"Azure probe {PROBE_SOURCE}")
         self.used.clear()  # declared for the order only; the diagram shows those it uses
 
     # ---- lines -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from model.exporters.mermaid import escape, to_mermaid
+from model.exporters.mermaid import _Ids, escape, to_mermaid
 
 from .conftest import replay
 
@@ -51,6 +51,12 @@ def parse(text: str) -> dict:
     used = {a for a, _, b, _ in arrows} | {b for _, _, b, _ in arrows} | {a for a, _ in notes}
     assert used <= set(declared), f"undeclared: {used - set(declared)}"
     return {"participants": declared, "arrows": arrows, "notes": notes}
+
+
+def test_participant_ids_stay_distinct():
+    ids = _Ids()
+    assert [ids("vm:web-1"), ids("vm:web_1"), ids("vm:web-1"), ids("vm:web.1")] == \
+        ["vm_web_1", "vm_web_1_2", "vm_web_1", "vm_web_1_3"]
 
 
 def test_escape_leaves_no_raw_specials():
