@@ -118,6 +118,14 @@ def test_dns_answers_carry_the_a_and_aaaa_records(capture):
         assert query.time < a.time and a.sniffed_on == INTERNET
         seen.add(qtype)
     assert seen == {1, 28}
+    # What the trace's dns steps say each client was told is what the answers carry.
+    for s in result.engine.records:
+        if s.kind != "dns":
+            continue
+        told = set(re.findall(r"\b(AAAA|A) ([0-9a-f:.]+)", s.reason.split(": ", 1)[1]))
+        carried = {({1: "A", 28: "AAAA"}[rr.type], rr.rdata) for a in answers
+                   if any(c.startswith(f"lb6 step {s.n} ") for c in comments(a)) for rr in a[DNS].an}
+        assert told and told == carried, s.reason
     # The dual-stack client asks AAAA first, then A (fact 198), over IPv6.
     dana = [q for q in queries if l3(q).src == "2001:db8:c::20"]
     assert [q[DNS].qd[0].qtype for q in dana] == [28, 1]
