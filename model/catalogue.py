@@ -84,9 +84,16 @@ entry("ipv6-inbound-outbound", "feature", "IPv6 connections in and out", (5, 6),
       """Connections can be opened both into the VMs (through a load-balancing rule) and out of
       them (through the load balancer's outbound translation) over IPv6.""")()
 
-entry("tcp-udp-http", "feature", "TCP, UDP and HTTP", (5, 63),
-      """Load-balancing rules carry TCP or UDP; HTTP rides on TCP. Health probes are TCP (a
-      completed handshake) or HTTP (a 200 answer to a GET).""")()
+@entry("tcp-udp-http", "feature", "TCP, UDP and HTTP", (5, 63),
+       """Load-balancing rules carry TCP or UDP; HTTP rides on TCP. Health probes are TCP (a
+       completed handshake) or HTTP (a 200 answer to a GET).""")
+def _check_protocols(t: Topology):
+    rules = sorted({r.protocol for r in t.load_balancer.rules})
+    probes = sorted({p.protocol for p in t.load_balancer.probes})
+    if rules or probes:
+        yield Finding("tcp-udp-http", INFO, t.load_balancer.name,
+                      f"rules carry {', '.join(rules) or 'nothing'}; probes use "
+                      f"{', '.join(probes) or 'none'}")
 
 
 @entry("dns-a-and-aaaa", "detail", "DNS answers A and AAAA; the client picks", (31, 199, 207, 209),

@@ -98,9 +98,9 @@ def probe_tick(eng, probe_name: str, vm_name: str) -> None:
         progress = f"; stays {ps.state.upper()}"
     # Fact 65: the default rule AllowAzureLoadBalancerInBound is what lets probes through.
     via_default = "AllowAzureLoadBalancerInBound" in what
-    ids = ("probe-thresholds", "tcp-udp-http") + (("http-probe-non-200",) if immediate else ()) + \
+    ids = ("probe-thresholds",) + (("http-probe-non-200",) if immediate else ()) + \
         (("nsg-default-rules",) if nsg_rule or via_default else ())
-    facts = (63, 64, 69, 72, 74) + ((77,) if probe.protocol == "Tcp" else (78,)) + \
+    facts = (64, 69, 72, 74) + ((77,) if probe.protocol == "Tcp" else (78,)) + \
         ((130,) if nsg_rule else ()) + ((65,) if via_default else ())
     eng.emit(f"vm:{vm.name}", "probe", d.PROBE_OK if ok else d.PROBE_FAILED,
              f"probe {probe.name} ({probe.protocol.upper()} {probe.port}, every {probe.interval_s} s)"

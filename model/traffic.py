@@ -298,8 +298,7 @@ def lb_in(eng, conn_id: str, i: int, packet: Packet) -> None:
              f"matches rule {rule.name}: {frontend.name} {rule.protocol} {rule.frontend_port} → "
              f"pool {rule.backend_pool} port {rule.backend_port}{extra}",
              packet=packet, conn=conn, rule=rule.name,
-             ids=tuple(ids) + ("tcp-udp-http",)
-             + (("ipv6-load-balancing",) if frontend.family == IPv6 else ()),
+             ids=tuple(ids) + (("ipv6-load-balancing",) if frontend.family == IPv6 else ()),
              facts=(51, 3) + ((21, 22) if notes else ()), warn=warn)
     eng.schedule(eng.now, "pick_backend", conn.id, i, packet, rule.name, False)
 
@@ -439,7 +438,6 @@ def nat_new(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat: bool
              f" on {vm}; new flow #{flow.id}, idle timeout {idle_min} min"
              + (" (fixed for IPv6)" if ipv6 else "") + fip,
              packet=packet, after=after, rewrite=diff, conn=conn, rule=rule.name,
-             ids=("ipv6-idle-timeout-fixed",) if ipv6 else (),
              facts=(3, 57, 181) + ((21,) if ipv6 else ()) + ((171,) if rule.floating_ip else ()))
     eng.schedule(eng.now + HOST_HOP_MS, "vm_in", conn.id, i, after, flow.id)
 
@@ -836,7 +834,9 @@ def flow_expiry(eng, flow_id: int) -> None:
         return
     if conn is not None and conn.status in ("open", "closing"):
         conn.flow_expired = True
+    ipv6 = family_of(flow.orig[1]) == IPv6  # fact 21: its 4 minutes could not be changed
     eng.emit(node, "idle-timeout", d.EXPIRED,
              f"flow #{flow.id} ({flow.vm}) idle for {minutes} min: removed silently; Basic sends "
              "no reset to either side", conn=conn, rule=flow.rule,
-             ids=("idle-timeout-expiry",), facts=(99, 100, 102, 103) + ((21,) if family_of(flow.orig[1]) == IPv6 else ()))
+             ids=("idle-timeout-expiry",) + (("ipv6-idle-timeout-fixed",) if ipv6 else ()),
+             facts=(99, 100, 102, 103) + ((21,) if ipv6 else ()))
