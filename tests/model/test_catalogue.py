@@ -190,6 +190,11 @@ def test_rule_without_probe_warns():
     assert "rule-without-probe" in ids(farm(v4_probe=""), WARNING)
 
 
+def test_protocols_in_use_are_reported():
+    (f,) = [f for f in findings(farm(proto="Udp")) if f.id == "tcp-udp-http"]
+    assert f.severity == INFO and f.message == "rules carry Udp; probes use Tcp"
+
+
 def test_shared_probe_is_reported_as_governing_both():
     (f,) = [f for f in findings(farm()) if f.id == "ipv4-probe-governs-both"]
     assert f.severity == INFO and "rule-v4" in f.message and "rule-v6" in f.message

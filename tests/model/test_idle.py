@@ -58,6 +58,7 @@ def test_ipv6_rule_keeps_4_minutes_whatever_it_says():
     assert "ipv6-idle-timeout-fixed" in first(conn_steps(eng, "c"), kind="rule-match").refs.ids
     assert eng.connection("c").outcome == "dropped-idle-timeout"
     assert 21 in expiry(eng).refs.facts
+    assert "ipv6-idle-timeout-fixed" in expiry(eng).refs.ids
     assert "ipv6-idle-timeout-fixed" in {w.id for w in eng.warnings()}
 
 

@@ -126,8 +126,11 @@ def test_empty_nsg_denies_internet_ipv4_by_default_but_not_ipv6():
     assert "nsg-default-rules" in v4.refs.ids
     assert r.engine.connection("v6").outcome == "delivered"
     assert "DenyAllInbound" in first(conn_steps(r.engine, "v6"), kind="nsg").reason
-    # The probe still passes: AllowAzureLoadBalancerInBound (fact 65).
+    # The probe still passes: AllowAzureLoadBalancerInBound (fact 65), and its step says so.
     assert all(p.state == "up" for p in r.engine.probe_states())
+    probe = first(r.engine.records, kind="probe")
+    assert "AllowAzureLoadBalancerInBound" in probe.reason
+    assert "nsg-default-rules" in probe.refs.ids and 65 in probe.refs.facts
 
 
 def test_allowing_nsg_passes_ipv4_and_raises_no_warning():

@@ -82,6 +82,7 @@ def test_outbound_ipv6_leaves_as_the_lbs_public_ipv6():
     assert snat.packet.src == "fd00:10::4"
     assert ("src", "fd00:10::4", FE_V6) in snat.rewrite
     assert "outbound-ipv6-snat" in snat.refs.ids and 6 in snat.refs.facts
+    assert "ipv6-inbound-outbound" in snat.refs.ids
     # The reply is translated back to the VM's private address and port.
     back = snat_steps(eng, "o")[1]
     assert back.after.dst == "fd00:10::4" and back.after.dport == snat.packet.sport
