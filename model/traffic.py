@@ -467,6 +467,20 @@ def nat_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
 # ---- at the VM ----------------------------------------------------------------------------------
 
 
+def _receiving_nic(t, flow, family: str) -> str | None:
+    """The NIC a flow's packets arrive on. With floating IP the destination stays the
+    frontend address (fact 171), so the NIC is found from the VM's configuration of the
+    packet's family instead of from the address."""
+    owner = t.owners.get(flow.xlat[3])
+    if owner is not None and owner.kind == "vm":
+        return owner.nic
+    vm = t.vm_by_name.get(flow.vm)
+    for nic, cfg in vm.ip_configs() if vm else ():
+        if cfg.version == family and nic.primary:
+            return nic.name
+    return None
+
+
 @handler("vm_in")
 def vm_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
     """The NSG decision for a new flow (stateful afterwards), then delivery."""
@@ -483,8 +497,7 @@ def vm_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
         deliver(eng, conn, i, packet, flow)
         return
     flow.nsg_checked = True
-    owner = t.owners.get(flow.xlat[3])
-    nic = owner.nic if owner and owner.kind == "vm" else None
+    nic = _receiving_nic(t, flow, packet.family)
     nsgs = t.nsgs_for(flow.vm, nic) if nic else []
     if not nsgs:
         deliver(eng, conn, i, packet, flow, note="no NSG on the subnet or NIC (Basic is open "

@@ -190,3 +190,13 @@ nsgs:
     assert probes and all(s.disposition == "probe-failed" for s in probes)
     assert probes[0].refs.nsg_rule == "web-nsg/deny-probe" and 130 in probes[0].refs.facts
     assert all(p.state == "down" for p in r.engine.probe_states())
+
+
+def test_floating_ip_flows_still_meet_the_nsg():
+    # Fact 171: with floating IP the VM receives the frontend address as destination; the
+    # packet still arrives on the VM's NIC, so its NSG applies (fact 137).
+    r = run(farm(nic_extra="nsg: web-nsg", nsgs=DENY_WEB, v4_rule=", floating_ip: true",
+                 timeline=two_clients()))
+    nat = first(conn_steps(r.engine, "v4"), kind="nat")
+    assert nat.after.dst == FE_V4                       # destination kept
+    assert r.engine.connection("v4").outcome == "dropped-nsg"
