@@ -131,10 +131,10 @@ class Lb6App(App):
         score = ""
         if self.lesson is not None:
             right, asked = self.lesson.score
-            score = f" · score {right}/{asked}"
-        self.sub_title = (f"step {s.position}/{s.known} · t {format_ms(s.now)} · "
+            score = f"score {right}/{asked} · "  # first, so a long title never hides it
+        self.sub_title = (f"{score}step {s.position}/{s.known} · t {format_ms(s.now)} · "
                           f"{len(s.engine.state.flows)} flows · speed {SPEEDS[self.speed_index]}/s"
-                          f"{score}{playing}")
+                          f"{playing}")
         self._show_narration()
         self.main(TopologyMap).sync()
         self.main(Inspector).show_step(s)
@@ -210,7 +210,15 @@ class Lb6App(App):
         if note is None:
             self.notify("That was the last note.", timeout=2)
             return
-        self._moved(self.session.goto_time(note.at))
+        # Walk forward rather than jump, so a question on the way is still asked first.
+        start = self.session.position
+        while (nxt := self.session.peek_next()) is not None and nxt.t_ms <= note.at:
+            if self.lesson.due(nxt) is not None:
+                break
+            self.session.forward()
+        if self.session.position != start:
+            self.refresh_panes()
+        self._ask_if_due(then_step=True)
 
     def action_previous_note(self) -> None:
         if self.lesson is None:

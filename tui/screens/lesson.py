@@ -48,7 +48,10 @@ class QuestionScreen(ModalScreen[str | None]):
 
 
 class SummaryScreen(ModalScreen[None]):
-    DEFAULT_CSS = FORM_CSS.format(name="SummaryScreen")
+    DEFAULT_CSS = FORM_CSS.format(name="SummaryScreen") + """
+    SummaryScreen > VerticalScroll { width: 100; max-width: 96%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    """
     BINDINGS = [Binding("escape,enter", "close", "Close", id="summary.close")]
 
     def __init__(self, lesson, **kwargs) -> None:
