@@ -38,7 +38,8 @@ class Engine:
         self._bootstrap()
         self._checkpoints: list[tuple[int, State]] = [(0, self._snapshot())]
         self._since_checkpoint = 0
-        self._injections: list[tuple[int, TimedEvent]] = []
+        # (step it follows, virtual time it was made at, event)
+        self._injections: list[tuple[int, int, TimedEvent]] = []
 
     # ---- SimPy-shaped core ----------------------------------------------------------------
 
@@ -189,9 +190,9 @@ class Engine:
         from .events import validate_injected
         validate_injected(self, event)
         position = len(self.records)
-        self._injections = [(p, e) for p, e in self._injections if p <= position]
+        self._injections = [i for i in self._injections if i[0] <= position]
         self._checkpoints = [c for c in self._checkpoints if c[0] <= position]
-        self._injections.append((position, event))
+        self._injections.append((position, self.state.now, event))
         self._apply_injections()
 
     def _apply_injections(self) -> None:
@@ -201,10 +202,14 @@ class Engine:
         while s.injected_applied < len(self._injections) and \
                 self._injections[s.injected_applied][0] <= position:
             index = s.injected_applied
-            s.injected.append(self._injections[index][1])
+            _, at, event = self._injections[index]
+            s.injected.append(event)
             s.injected_applied += 1
-            # Ahead of everything else at this instant: a user's action takes effect at once.
-            heapq.heappush(s.heap, (s.now, -1_000_000_000 + index, "injected", (len(s.injected) - 1,)))
+            # At the time it was made, which may be later than the step it follows (the clock
+            # moves on through silent events and run(until=...)); a replay must match it.
+            # Ahead of everything else at that instant: a user's action takes effect at once.
+            heapq.heappush(s.heap, (max(s.now, at), -1_000_000_000 + index, "injected",
+                                    (len(s.injected) - 1,)))
 
     # ---- read-only views for the UI and the runner -----------------------------------------
 

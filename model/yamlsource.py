@@ -94,6 +94,10 @@ class _Walker:
         except yaml.YAMLError as exc:
             raise LoadProblem(Problem(f"unreadable value: {exc.problem or exc}", path,
                                       node.start_mark.line + 1)) from None
+        except ValueError:
+            # Python refuses to turn more than 4,300 digits into an int; no field needs one.
+            raise LoadProblem(Problem(f"number too long ({len(node.value)} characters)", path,
+                                      node.start_mark.line + 1)) from None
         if hasattr(value, "isoformat"):  # dates and timestamps: keep the text the author wrote
             return str(node.value)
         if isinstance(value, bytes):
@@ -129,6 +133,12 @@ def load_yaml(text: str) -> Located:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise LoadProblem(_syntax_problem(exc, text)) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not accept (control characters, binary): no mark, a position.
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        raise LoadProblem(Problem(f"character U+{char:04X} is not allowed in a YAML file "
+                                  "(is this a binary file?)", (), line)) from None
     except yaml.YAMLError as exc:
         raise LoadProblem(Problem(f"YAML error: {exc}")) from None
     except RecursionError:

@@ -324,3 +324,18 @@ def test_an_address_given_twice_is_reported_at_the_second_place():
             "  - {name: b, stack: ipv4, ipv4: 198.51.100.7}\n")
     assert only(text) == ("scenarios/x.yaml line 4, clients[1].ipv4: address 198.51.100.7 is "
                           "already used at clients[0].ipv4")
+
+
+def test_control_character_names_its_line():
+    assert only("title: t\nseed: 1\x07\n") == ("scenarios/x.yaml line 2: character U+0007 is not "
+                                              "allowed in a YAML file (is this a binary file?)")
+
+
+def test_a_number_too_long_for_python_is_bad_input():
+    assert only("title: t\nseed: " + "9" * 5000 + "\n") == (
+        "scenarios/x.yaml line 2, seed: number too long (5000 characters)")
+
+
+def test_connection_count_is_bounded():
+    text = farm(timeline="- at: 1s\n  connect: {client: vera, to: 203.0.113.10, port: 80, count: 1000000}")
+    assert "timeline[0].connect.count: expected less than or equal to 100000" in only(text, "inline.yaml")
