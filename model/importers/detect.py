@@ -30,6 +30,10 @@ def detect(text: str, filename: str = "") -> str | None:
     # (a lesson note starting "Azure DNS answers...") must not make it look like one.
     if _SCENARIO_KEY.search(text):
         return "scenario"
+    # A scenario's top-level keys sit at column 0, where no script line starts with `title:`;
+    # checked before the scripts so that a summary quoting `az network ...` stays a scenario.
+    if _SCENARIO_KEY.search(text):
+        return "scenario"
     cmdlets = azs = 0
     for line in text.splitlines():
         if line.lstrip().startswith("#"):

@@ -143,3 +143,9 @@ def test_run_says_on_stderr_that_some_things_are_not_modelled(capsys):
     code, out, err = run_cli(capsys, "run", TEMPLATE, "--parameters", PARAMETERS, "--json")
     assert code == 0 and json.loads(out)["scenario"]
     assert "not modelled" in err and f"--parameters {PARAMETERS}" in err
+
+
+def test_a_scenario_quoting_az_commands_is_still_a_scenario():
+    text = ("title: t\nsummary: |\n  The CLI walkthrough runs\n  az network lb rule create ...\n"
+            "  New-AzLoadBalancer -Name lb\n")
+    assert detect(text, "lesson.yaml") == "scenario"
