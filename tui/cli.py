@@ -127,7 +127,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="120x40", metavar="COLSxROWS",
                    help="terminal size to render (default 120x40)")
     _add_load_options(p)
-    LOAD_OPTIONS.clear()
     return parser
 
 
@@ -161,31 +160,22 @@ def resolve(target: str) -> Path:
     return path
 
 
-# --format / --parameters as given on the command line; `load` uses them when its caller does
-# not pass them (cmd_run and cmd_explore call `load(target)`). Reset by build_parser().
-LOAD_OPTIONS: dict = {}
-
-
-class _LoadOption(argparse.Action):
-    """Stores the option as usual and also remembers it for `load`."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        LOAD_OPTIONS[self.dest] = values
-
-
 def _add_load_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", action=_LoadOption, choices=("scenario", "arm", "azcli", "powershell"),
+    p.add_argument("--format", choices=("scenario", "arm", "azcli", "powershell"),
                    help="read FILE as this format instead of detecting it from the content")
-    p.add_argument("--parameters", action=_LoadOption, metavar="PARAMS_JSON",
+    p.add_argument("--parameters", metavar="PARAMS_JSON",
                    help="an ARM parameters file (azuredeploy.parameters.json) for a template")
+
+
+def load_from(args, target: str | None = None):
+    """`load` with the command's own --format and --parameters (when it has them)."""
+    return load(target if target is not None else args.target,
+                getattr(args, "format", None), getattr(args, "parameters", None))
 
 
 def load_with_notes(target: str, format: str | None = None, parameters: str | None = None):
     """A `model.loader.Loaded`: the scenario, its format and the notes on what is not modelled."""
     from model.loader import load_any
-    format = format if format is not None else LOAD_OPTIONS.get("format")
-    parameters = parameters if parameters is not None else LOAD_OPTIONS.get("parameters")
     path = resolve(target)
     display = target if not Path(target).exists() else str(path)
     if parameters is not None and not Path(parameters).is_file():
@@ -201,8 +191,7 @@ def load(target: str, format: str | None = None, parameters: str | None = None):
     if loaded.format != "scenario" and loaded.notes:
         from rich.text import Text
         n = len(loaded.notes)
-        params = parameters if parameters is not None else LOAD_OPTIONS.get("parameters")
-        again = f"lb6 check {target}" + (f" --parameters {params}" if params else "")
+        again = f"lb6 check {target}" + (f" --parameters {parameters}" if parameters else "")
         _console(stderr=True).print(Text(
             f"lb6: read {target} as {loaded.format}; {n} thing{'s' if n != 1 else ''} not "
             f"modelled ({again} lists them)", style="dim"), soft_wrap=True)
@@ -224,7 +213,7 @@ def cmd_run(args) -> int:
         return EXIT_BAD_INPUT
     scenarios = []
     for target in targets:
-        scenarios.append(load(target))  # bad input anywhere stops before any output
+        scenarios.append(load_from(args, target))  # bad input anywhere stops before any output
     results = [run_scenario(sc, args.seed) for sc in scenarios]
     if args.json:
         doc = to_json(results[0]) if len(results) == 1 else {
@@ -402,7 +391,7 @@ def cmd_scenarios(args) -> int:
 
 def cmd_compare(args) -> int:
     from model.compare import compare
-    scenario = load(args.target)
+    scenario = load_from(args)
     t = scenario.topology
     name, _, port = args.to.rpartition(":")
     problems = []
@@ -452,7 +441,7 @@ def cmd_catalogue(args) -> int:
 
 
 def cmd_explore(args) -> int:
-    scenario = load(args.target)
+    scenario = load_from(args)
     try:
         from tui.app import run_explorer
     except ImportError:  # the explorer is not built yet: replay headless instead
@@ -504,7 +493,7 @@ def cmd_export(args) -> int:
             _output(value, {"pcap": "capture", "json": "trace", "mermaid": "diagram"}[kind])
     if args.max_steps is not None and args.max_steps < 1:
         raise ScenarioError("--max-steps", [Problem("expected a number of steps of 1 or more")])
-    result = run_scenario(load(args.target), args.seed)
+    result = run_scenario(load_from(args), args.seed)
     notes = _console(stderr=True)
     if "pcap" in wanted:
         from model.exporters.pcap import INTERFACES, export_pcapng
@@ -550,7 +539,7 @@ def cmd_screenshot(args) -> int:
     from rich.text import Text
     from model.engine import Engine
     size = _parse_size(args.size)
-    scenario = load(args.target)
+    scenario = load_from(args)
     engine = Engine(scenario)
     engine.run(until=scenario.duration_ms)
     last = len(engine.records)
@@ -588,7 +577,7 @@ def cmd_run_golden(args) -> int:
     targets = list(args.targets) + ([str(p) for p in library.shipped()] if args.all else [])
     if not targets:
         targets = [run["scenario"] for run in runs]
-    scenarios = [load(t) for t in targets]
+    scenarios = [load_from(args, t) for t in targets]
     by_name = {run["scenario"]: run for run in runs}
     pairs = []
     for target, sc in zip(targets, scenarios):

@@ -126,12 +126,16 @@ def test_check_lists_not_modelled_in_human_output(capsys, monkeypatch):
 
 
 def test_explore_accepts_the_options():
-    from tui.cli import LOAD_OPTIONS, build_parser
+    from tui.cli import build_parser
     args = build_parser().parse_args(["explore", str(TEMPLATE), "--parameters", str(PARAMETERS),
                                       "--format", "arm"])
-    assert args.parameters == str(PARAMETERS) and LOAD_OPTIONS["format"] == "arm"
-    build_parser()
-    assert LOAD_OPTIONS == {}
+    assert args.parameters == str(PARAMETERS) and args.format == "arm"
+
+
+def test_run_hands_its_format_to_the_loader(capsys):
+    # Read as a scenario, a template is bad input: proof that --format reached the loader.
+    code, _, err = run_cli(capsys, "run", TEMPLATE, "--format", "scenario", "-q")
+    assert code == 2 and "Traceback" not in err
 
 
 def _check(capsys, path, *extra):
