@@ -123,12 +123,56 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> Problem:
     return Problem(f"YAML syntax error: {what}", (), line)
 
 
+_NODE_START = ":-[{,"
+
+
+def _flow_depth_problem(text: str) -> Problem | None:
+    """Refuse flow collections nested deeper than MAX_DEPTH before PyYAML sees them.
+
+    PyYAML's composer recurses once per level and only stops at Python's recursion limit,
+    which takes seconds for thousands of `[`. This scan counts `[` and `{` where a node can
+    start (after `:`, `-`, `,`, another bracket, or at a line's start), skipping quoted text
+    and comments, so brackets inside plain scalars such as `rules[0]` do not count.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None  # the usual case: too few brackets to nest that deep
+    depth, prev, quote, line, i, n = 0, "\n", "", 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "'\"" and (prev in _NODE_START or prev == "\n"):
+            quote = c
+        elif c in "[{" and (prev in _NODE_START or prev == "\n"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(f"nested more than {MAX_DEPTH} levels deep", (), line)
+        elif c in "]}" and depth:
+            depth -= 1
+        if c not in " \t":
+            prev = c
+        i += 1
+    return None
+
+
 def load_yaml(text: str) -> Located:
     """Parse one YAML document; raise LoadProblem naming the line on any error."""
     if len(text) > MAX_BYTES:
         raise LoadProblem(Problem(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB"))
     if "\x00" in text:
         raise LoadProblem(Problem("file contains NUL bytes: this is not a YAML text file"))
+    too_deep = _flow_depth_problem(text)
+    if too_deep is not None:
+        raise LoadProblem(too_deep)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -339,3 +339,17 @@ def test_a_number_too_long_for_python_is_bad_input():
 def test_connection_count_is_bounded():
     text = farm(timeline="- at: 1s\n  connect: {client: vera, to: 203.0.113.10, port: 80, count: 1000000}")
     assert "timeline[0].connect.count: expected less than or equal to 100000" in only(text, "inline.yaml")
+
+
+def test_deeply_nested_flow_collections_are_refused_quickly():
+    import time
+    start = time.process_time()
+    msg = only("title: deep\nvms: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert msg == "scenarios/x.yaml line 2: nested more than 64 levels deep"
+    assert time.process_time() - start < 0.5
+
+
+def test_brackets_inside_scalars_and_quotes_do_not_count_as_nesting():
+    text = farm(timeline="- at: 1s\n  set: {path: load_balancer.rules.rule-v4.idle_timeout_min, value: 5}",
+                extra="summary: '" + "[" * 100 + "' # " + "{" * 100)
+    assert load_scenario_text(text, "inline.yaml").summary == "[" * 100
