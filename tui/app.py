@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,13 +14,11 @@ from model.catalogue import CATALOGUE
 from model.durations import format_ms
 from model.errors import ScenarioError
 from model.scenario import Scenario
-from tui.inject import Refused, make_event
-from tui.screens.forms import (ConnectScreen, JumpScreen, OpenScreen, ServiceScreen, SetScreen,
-                               VmPowerScreen, WarningScreen)
+from tui.screens.forms import JumpScreen, OpenScreen, WarningScreen
+from tui.app_injections import Injections
+from tui.app_lessons import LessonMode
 from tui.lessons import LessonState
 from tui.screens.help import HelpScreen
-from tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
-                                QuestionScreen, SummaryScreen)
 from tui.session import Session
 from tui.widgets.flowtable import FlowTable
 from tui.widgets.panes import Inspector, ProbesTable, WarningsTable
@@ -32,7 +30,7 @@ STACK_BELOW = 140     # columns: under this the map sits above the inspector
 COMPACT_BELOW = (100, 30)  # columns, rows: under either, the map shows names only
 
 
-class Lb6App(App):
+class Lb6App(LessonMode, Injections, App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "lb6"
     BINDINGS = [
@@ -157,108 +155,6 @@ class Lb6App(App):
         self._moved(self.session.forward())
         self._maybe_summary()
 
-    # ---- lesson mode --------------------------------------------------------------------------
-
-    def _show_narration(self) -> None:
-        box = self.main("#narration", Markdown)
-        screen = self.screen_stack[0] if self.screen_stack else self.screen
-        screen.set_class(self.lesson is not None, "-lesson")
-        if self.lesson is None:
-            return
-        found = self.lesson.note_at(self.session.now)
-        text = found[1].text if found else "*This lesson starts when you press → (or space).*"
-        where = f"note {found[0] + 1} of {len(self.lesson.notes)}" if found else "before the first note"
-        box.update(f"{text}\n\n*{where} · `]` next note · `[` previous · `k` checkpoints · `u` summary*")
-
-    def _ask_if_due(self, then_step: bool) -> bool:
-        """Ask a question the next step would answer; True when a dialog was opened."""
-        if self.lesson is None:
-            return False
-        question = self.lesson.due(self.session.peek_next())
-        if question is None:
-            return False
-        self._stop_playing()
-        number = self.lesson.questions.index(question) + 1
-
-        def answered(choice) -> None:
-            judged = self.lesson.answer(self.session.engine, question, choice,
-                                        self.session.scenario.duration_ms)
-            if choice is None:
-                self.notify(f"Skipped. The engine's answer: {judged.correct}", timeout=5)
-            elif judged.right:
-                self.notify(f"Right: {judged.correct}.", timeout=4)
-            else:
-                self.notify(f"Not quite: you said {choice}, the engine says {judged.correct}.",
-                            severity="warning", timeout=6)
-            if then_step:
-                self._moved(self.session.forward())
-            else:
-                self.refresh_panes()
-        self.push_screen(QuestionScreen(question, number, len(self.lesson.questions)), answered)
-        return True
-
-    def _maybe_summary(self) -> None:
-        if (self.lesson is not None and not self._summary_shown and self.lesson.questions
-                and len(self.lesson.answers) == len(self.lesson.questions)):
-            self._summary_shown = True
-            self.push_screen(SummaryScreen(self.lesson))
-
-    def action_next_note(self) -> None:
-        if self.lesson is None:
-            return
-        note = self.lesson.note_after(self.session.now)
-        if note is None:
-            self.notify("That was the last note.", timeout=2)
-            return
-        # Walk forward rather than jump, so a question on the way is still asked first.
-        start = self.session.position
-        while (nxt := self.session.peek_next()) is not None and nxt.t_ms <= note.at:
-            if self.lesson.due(nxt) is not None:
-                break
-            self.session.forward()
-        if self.session.position != start:
-            self.refresh_panes()
-        self._ask_if_due(then_step=True)
-
-    def action_previous_note(self) -> None:
-        if self.lesson is None:
-            return
-        note = self.lesson.note_before(self.session.now)
-        if note is not None:
-            self._moved(self.session.goto_time(note.at))
-
-    def action_checkpoints(self) -> None:
-        points = self.session.scenario.checkpoints
-        if not points:
-            self.notify("This scenario has no checkpoints.", timeout=2)
-            return
-        self.push_screen(CheckpointScreen(points),
-                         lambda at: at is not None and self._moved(self.session.goto_time(at)))
-
-    def action_summary(self) -> None:
-        if self.lesson is None:
-            self.notify("Not a lesson: no questions to score.", timeout=2)
-            return
-        self.push_screen(SummaryScreen(self.lesson))
-
-    def action_compare(self) -> None:
-        from model.compare import compare
-        from tui.present import comparison
-        t = self.session.engine.topology
-        clients = [c.name for c in t.clients if c.stack == "dual"]
-
-        def asked(answer) -> None:
-            if answer is None:
-                return
-            client, to, port = answer
-            try:
-                result = compare(self.session.scenario, client, to, port)
-            except ValueError as exc:
-                self.notify(f"Refused: {exc}", severity="error", timeout=6)
-                return
-            self.push_screen(CompareScreen(comparison(result)))
-        self.push_screen(CompareAskScreen(clients, [d.name for d in t.dns]), asked)
-
     def action_back(self) -> None:
         self._moved(self.session.back())
 
@@ -328,56 +224,6 @@ class Lb6App(App):
     @on(StepLog.Selected)
     def _log_selected(self, event: StepLog.Selected) -> None:
         self._moved(self.session.goto(event.n))
-
-    # ---- injecting events ---------------------------------------------------------------------
-
-    def inject(self, kind: str, body: dict, conn_id: str | None = None) -> bool:
-        try:
-            event = make_event(kind, body, self.session.now, conn_id)
-            self.session.inject(event)
-        except (Refused, ValueError) as exc:
-            self.notify(f"Refused: {exc}", severity="error", timeout=6)
-            return False
-        self.session.forward()
-        self.refresh_panes()
-        return True
-
-    def action_connect(self) -> None:
-        t = self.session.engine.topology
-        names = [d.name for d in t.dns] + [f.address for f in t.load_balancer.frontends]
-
-        def done(body) -> None:
-            if body is None:
-                return
-            n = sum(1 for c in self.session.engine.connections() if c.id.startswith("live")) + 1
-            if self.inject("connect", {**body, "id": f"live{n}"}, f"live{n}"):
-                self.notify(f"Connection live{n} started: step through it with →.", timeout=3)
-        self.push_screen(ConnectScreen([c.name for c in t.clients], names), done)
-
-    def action_service(self) -> None:
-        t = self.session.engine.topology
-        services = [(vm.name, s.protocol, s.port) for vm in t.vms for s in vm.services]
-        self.push_screen(ServiceScreen(services), lambda a: a and self.inject(*a))
-
-    def action_vm_power(self) -> None:
-        s = self.session.engine.state
-        vms = [(vm.name, s.vm_running.get(vm.name, True)) for vm in s.topology.vms]
-        self.push_screen(VmPowerScreen(vms), lambda a: a and self.inject(*a))
-
-    def action_set_config(self) -> None:
-        t = self.session.engine.topology
-        examples = [f"load_balancer.rules.{r.name}.{field}" for r in t.load_balancer.rules
-                    for field in ("idle_timeout_min", "load_distribution")]
-        examples += [f"load_balancer.probes.{p.name}.{field}" for p in t.load_balancer.probes
-                     for field in ("interval_s", "number_of_probes")]
-        examples += [f"nsgs.{n.name}.rules.{r.name}.access" for n in t.nsgs for r in n.rules
-                     if not r.default]
-
-        def done(answer) -> None:
-            if answer and self.inject(*answer):
-                step = self.session.current
-                self.notify(step.reason if step else "Changed.", timeout=8)
-        self.push_screen(SetScreen(examples), done)
 
     # ---- panes ------------------------------------------------------------------------------
 

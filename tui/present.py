@@ -6,6 +6,7 @@ endpoint such as `[fd00::4]:8080` is never mistaken for a style tag (STYLE.md's 
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -127,7 +128,6 @@ def findings_table(findings, title: str = "Findings"):
 
     A list reads better than a table at 80 columns, where four columns squeeze the message.
     """
-    from rich.console import Group
     from rich.padding import Padding
 
     parts: list = [Text(title, style="bold")]
@@ -164,9 +164,8 @@ def verdict_line(verdict) -> Text:
     return line
 
 
-def inspector(step: Step | None, position: int, known: int, catalogue: dict) -> "Group":
+def inspector(step: Step | None, position: int, known: int, catalogue: dict) -> Group:
     """The step inspector: time, place, disposition, reason, packet before → after, refs."""
-    from rich.console import Group
     from rich.table import Table as _Table
 
     if step is None:
@@ -218,10 +217,9 @@ def inspector(step: Step | None, position: int, known: int, catalogue: dict) -> 
     return Group(*parts)
 
 
-def node_config(topology, node_id: str) -> "Group":
+def node_config(topology, node_id: str) -> Group:
     """What a place on the map is configured as, for the node inspector."""
     import dataclasses
-    from rich.console import Group
     from rich.pretty import Pretty
 
     kind, _, name = node_id.partition(":")
@@ -237,9 +235,8 @@ def node_config(topology, node_id: str) -> "Group":
     return Group(Text(f"{kind} {name}", style="bold"), Pretty(dataclasses.asdict(obj), expand_all=False))
 
 
-def comparison(cmp) -> "Group":
+def comparison(cmp) -> Group:
     """The twin-stack comparison side by side; the first row that differs is highlighted."""
-    from rich.console import Group
     from rich.table import Table as _Table
 
     table = _Table(title=f"{cmp.client} → {cmp.to}:{cmp.port} over IPv4 and over IPv6",
