@@ -19,36 +19,46 @@ from . import trace as d
 PROBE_SOURCE_PORT = 54321  # the platform's side of the probe handshake; any port would do
 
 
-def probe_verdict(eng, probe, vm, packet: Packet) -> tuple[bool, bool, str, str | None]:
-    """(ok, immediate_down, what happened, NSG rule that blocked it)."""
+def probe_verdict(eng, probe, vm, packet: Packet) -> tuple[bool, bool, str, str | None, int]:
+    """(ok, immediate_down, what happened, NSG rule that blocked it, wait_ms).
+
+    `wait_ms` is how long the platform waits before it calls an unanswered probe failed: a TCP
+    probe fails when the interval elapses and the next one is sent, an HTTP probe after the
+    shorter of the interval and 30 s (fact 79). That wait is why detecting a dead VM takes
+    about interval × numberOfProbes plus the phase (fact 70).
+    """
     t = eng.topology
     owner = t.owners.get(packet.dst)
     allowed_by = ""
+    timeout_s = min(probe.interval_s, 30) if probe.protocol == "Http" else probe.interval_s
+    # Fact 78: for an HTTP probe a reset or a missing reply marks the VM down at once.
+    http = probe.protocol == "Http"
     for nsg in t.nsgs_for(vm.name, owner.nic) if owner and owner.nic else []:
         v = evaluate(nsg.rules, nsg.name, "Inbound", TCP, packet.src, packet.sport, packet.dst,
                      packet.dport, t.in_vnet)
         if not v.allowed:
-            return False, False, f"blocked by NSG rule {nsg.name}/{v.rule}", f"{nsg.name}/{v.rule}"
+            return (False, http, f"blocked by NSG rule {nsg.name}/{v.rule}: no answer within "
+                    f"{timeout_s} s", f"{nsg.name}/{v.rule}", timeout_s * 1000)
         allowed_by = f"NSG {nsg.name} lets it in ({v.rule}); "
-    ok, immediate, what = _guest_verdict(eng, probe, vm, packet)
-    return ok, immediate, allowed_by + what, None
+    ok, immediate, what, wait_ms = _guest_verdict(eng, probe, vm, packet, timeout_s)
+    return ok, immediate, allowed_by + what, None, wait_ms
 
 
-def _guest_verdict(eng, probe, vm, packet: Packet) -> tuple[bool, bool, str]:
+def _guest_verdict(eng, probe, vm, packet: Packet, timeout_s: int) -> tuple[bool, bool, str, int]:
+    http = probe.protocol == "Http"
     mode, _ = service_answer(eng, vm.name, packet)
     if mode == "refuse":
-        return False, False, "the VM answers RST: nothing listens"
+        return False, http, "the VM answers RST: nothing listens", 0   # facts 77-78
     if mode == "hang":
-        limit = min(probe.interval_s, 30) if probe.protocol == "Http" else probe.interval_s
-        return False, False, f"no answer within {limit} s"
-    if probe.protocol == "Http":
+        return False, http, f"no answer within {timeout_s} s", timeout_s * 1000
+    if http:
         svc = vm.service(TCP, probe.port)
         failed = eng.state.service_mode.get((vm.name, TCP, probe.port)) == "http_500"
         status = 500 if failed else (svc.http_status or 200)
         if status != 200:
-            return False, True, f"GET {probe.request_path or '/'} answers HTTP {status}"
-        return True, False, f"GET {probe.request_path or '/'} answers HTTP 200"
-    return True, False, "the handshake completes"
+            return False, True, f"GET {probe.request_path or '/'} answers HTTP {status}", 0
+        return True, False, f"GET {probe.request_path or '/'} answers HTTP 200", 0
+    return True, False, "the handshake completes", 0
 
 
 def restart_probes(eng, vm_name: str) -> None:
@@ -86,11 +96,36 @@ def probe_tick(eng, probe_name: str, vm_name: str) -> None:
     ps.next_ms = s.now + probe.interval_s * 1000
     eng.schedule(ps.next_ms, "probe_tick", probe_name, vm_name)
     packet = Packet(TCP, PROBE_SOURCE, PROBE_SOURCE_PORT, address, probe.port, "SYN")
-    ok, immediate, what, nsg_rule = probe_verdict(eng, probe, vm, packet)
+    ok, immediate, what, nsg_rule, wait_ms = probe_verdict(eng, probe, vm, packet)
+    if wait_ms:
+        # Nothing came back: the verdict is known only when the wait is over.
+        eng.schedule(s.now + wait_ms, "probe_timeout", probe_name, vm_name, packet, immediate,
+                     what, nsg_rule, s.now)
+        return
+    record_result(eng, probe, vm, packet, ok, immediate, what, nsg_rule)
+
+
+@handler("probe_timeout")
+def probe_timeout(eng, probe_name: str, vm_name: str, packet: Packet, immediate: bool, what: str,
+                  nsg_rule: str | None, sent_ms: int) -> None:
+    s = eng.state
+    probe = s.topology.probes.get(probe_name)
+    vm = s.topology.vm_by_name.get(vm_name)
+    if (probe_name, vm_name) not in s.probes or probe is None or vm is None:
+        return
+    record_result(eng, probe, vm, packet, False, immediate,
+                  f"sent at {sent_ms / 1000:g} s, {what}", nsg_rule)
+
+
+def record_result(eng, probe, vm, packet: Packet, ok: bool, immediate: bool, what: str,
+                  nsg_rule: str | None) -> None:
+    """Count one probe result toward the threshold (fact 69), record it, flip if due."""
+    s = eng.state
+    ps = s.probes[(probe.name, vm.name)]
     before = ps.state
     flipped = ps.record(ok, probe.number_of_probes, s.now, immediate)
     if flipped:
-        count = "at once (HTTP non-200)" if immediate else f"{probe.number_of_probes} in a row"
+        count = "at once (HTTP probe)" if immediate else f"{probe.number_of_probes} in a row"
         progress = f"; {count}: marking {ps.state.upper()}"
     elif (before == UP) != ok and ps.streak:
         progress = f"; {ps.streak} of {probe.number_of_probes} toward {'DOWN' if ok is False else 'UP'}"
@@ -100,14 +135,14 @@ def probe_tick(eng, probe_name: str, vm_name: str) -> None:
     via_default = "AllowAzureLoadBalancerInBound" in what
     ids = ("probe-thresholds",) + (("http-probe-non-200",) if immediate else ()) + \
         (("nsg-default-rules",) if nsg_rule or via_default else ())
-    facts = (64, 69, 72, 74) + ((77,) if probe.protocol == "Tcp" else (78,)) + \
+    facts = (64, 69, 72, 74) + ((77, 79) if probe.protocol == "Tcp" else (78, 79)) + \
         ((130,) if nsg_rule else ()) + ((65,) if via_default else ())
     eng.emit(f"vm:{vm.name}", "probe", d.PROBE_OK if ok else d.PROBE_FAILED,
              f"probe {probe.name} ({probe.protocol.upper()} {probe.port}, every {probe.interval_s} s)"
-             f" to {endpoint(address, probe.port)}: {what}{progress}",
+             f" to {endpoint(packet.dst, probe.port)}: {what}{progress}",
              packet=packet, probe=probe.name, nsg_rule=nsg_rule, ids=ids, facts=facts)
     if flipped:
-        eng.schedule(s.now, "probe_flip", probe_name, vm_name)
+        eng.schedule(s.now, "probe_flip", probe.name, vm.name)
 
 
 def governed(eng, probe_name: str, vm_name: str) -> list[tuple[str, str, str]]:

@@ -9,10 +9,9 @@ connection state machine (`origin_in`, `origin_next`) is shared with outbound co
 
 from __future__ import annotations
 
-from .addressing import IPv4, IPv6, endpoint, family_of
+from .addressing import IPv6, endpoint, family_of
 from .dns import resolve
 from .flows import ESTABLISHED, FIN_WAIT, INBOUND, NAT_RULE, SYN_SENT, UDP_STATE
-from .health import DOWN
 from .nodes import DEFAULT_IDLE_TIMEOUT_MIN, InboundNatRule
 from .nsg import evaluate, would_deny_ipv6
 from .packet import ICMP, TCP, UDP, Packet, rewrite
@@ -217,9 +216,14 @@ def lb_in(eng, conn_id: str, i: int, packet: Packet) -> None:
     frontend = t.frontend_at(packet.dst)
     if frontend is None:
         owner = t.owners.get(packet.dst)
+        on_nic = next((p for p in t.public_ips if p.address == packet.dst), None)
         if owner is not None and owner.kind == "vm":
             why = (f"{packet.dst} is a private address of {owner.name}; the Internet reaches VMs "
                    "only through the load balancer's frontends (facts 3-4)")
+        elif on_nic is not None:
+            why = (f"{packet.dst} is public IP {on_nic.name}, attached to a VM's NIC rather than "
+                   "to a frontend; a public IPv6 can only sit on the load balancer (fact 14), and "
+                   "lb6 does not model instance-level public IPs")
         else:
             why = f"nothing in this deployment owns {packet.dst}"
         fail(conn, att, d.DROPPED_NO_ROUTE)
@@ -403,7 +407,9 @@ def pick_backend(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat:
     eng.emit(node, "backend-choice", d.FORWARDED,
              f"{MODE_TUPLES[mode]} hash over {len(up)} healthy of {len(members)} members picks "
              f"{member.vm} ({member.address})" + (
-                 f"; {', '.join(m.vm for m, ok, _ in states if not ok)} out of rotation{probe_note}"
+                 "; out of rotation: " + ", ".join(
+                     f"{m.vm} ({'stopped' if st == 'stopped' else 'down' + probe_note})"
+                     for m, ok, st in states if not ok)
                  if len(up) < len(members) else ""),
              packet=packet, conn=conn, rule=rule.name, probe=rule.probe, ids=ids,
              facts=(41, 42, 43, 179) + ((10,) if ipv6 and rule.probe else ()), detail=detail)
@@ -622,10 +628,27 @@ def deliver(eng, conn: Conn, i: int, packet: Packet, flow, note: str = "") -> No
         conn.served_by = vm.name if disposition == d.DELIVERED else conn.served_by
     if reply is None and disposition != d.DELIVERED:
         fail(conn, att, disposition)
-    eng.emit(node, "deliver", disposition, f"{prefix}{state_text}; {vm.name} {what}",
-             packet=packet, conn=conn, facts=(57,))
+    blind = blind_probe(eng, flow, packet) if disposition in (d.REFUSED, d.NO_ANSWER) else None
+    eng.emit(node, "deliver", disposition, f"{prefix}{state_text}; {vm.name} {what}"
+             + (f"; {blind[1]}" if blind else ""),
+             packet=packet, conn=conn, facts=(57,) + ((97, 10) if blind else ()),
+             warn=[("probe-misses-ipv6-port", flow.rule, blind[1])] if blind else ())
     if reply is not None:
         eng.schedule(eng.now + HOST_HOP_MS, "nat_out", conn.id, i, reply, flow.id)
+
+
+def blind_probe(eng, flow, packet: Packet):
+    """(probe, why) when a failing IPv6 service stays in rotation because the shared IPv4
+    probe tests another port (fact 97); None otherwise."""
+    t = eng.topology
+    rule = t.rules.get(flow.rule)
+    if flow.kind != INBOUND or rule is None or packet.family != IPv6 or not rule.probe:
+        return None
+    probe = t.probes.get(rule.probe)
+    if probe is None or probe.port == rule.backend_port or not vm_eligible(eng, flow.vm, rule.probe)[0]:
+        return None
+    return probe.name, (f"yet {flow.vm} stays in rotation: probe {probe.name} tests port "
+                        f"{probe.port}, never the IPv6 backend port {rule.backend_port}")
 
 
 @handler("nat_out")

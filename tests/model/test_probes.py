@@ -114,14 +114,35 @@ def test_http_probe_reports_the_configured_status():
     assert "HTTP 404" in fail.reason
 
 
-def test_http_probe_hang_counts_toward_the_threshold():
+def test_http_probe_without_an_answer_marks_down_at_once_after_its_timeout():
+    # Fact 78: no reply within the shorter of the interval and 30 s marks an HTTP probe down
+    # at once, like a non-200 status; fact 79: the verdict comes when that wait is over.
     eng = engine(farm(probe=HTTP, v4_probe="http", v6_probe="http", duration="30s",
                       timeline="- at: 1s\n  fail_service: {vm: web1, port: 80, mode: hang}\n"))
     eng.run(until=30_000)
     fails = [s for s in probe_steps(eng, "web1") if s.disposition == "probe-failed"]
-    assert "no answer within 5 s" in fails[0].reason
+    assert "no answer within 5 s" in fails[0].reason and "sent at" in fails[0].reason
     (flip,) = flips(eng, "web1")
-    assert flip.t_ms == fails[2].t_ms
+    assert flip.t_ms == fails[0].t_ms
+
+
+def test_http_probe_reset_marks_down_at_once():
+    eng = engine(farm(probe=HTTP, v4_probe="http", v6_probe="http", duration="30s",
+                      timeline="- at: 1s\n  fail_service: {vm: web1, port: 80, mode: refuse}\n"))
+    eng.run(until=30_000)
+    fails = [s for s in probe_steps(eng, "web1") if s.disposition == "probe-failed"]
+    (flip,) = flips(eng, "web1")
+    assert flip.t_ms == fails[0].t_ms and "RST" in fails[0].reason
+
+
+def test_tcp_probe_detection_takes_interval_times_count_plus_phase():
+    # Fact 70: with 2 probes 5 s apart a hung service is noticed just over 10 s up to a little
+    # over 15 s after it fails: each unanswered probe fails only when the next one is due.
+    eng = engine(farm(duration="60s",
+                      timeline="- at: 20s\n  fail_service: {vm: web1, port: 80, mode: hang}\n"))
+    eng.run(until=60_000)
+    (flip,) = flips(eng, "web1")
+    assert 10_000 < flip.t_ms - 20_000 <= 15_000
 
 
 def test_tcp_probe_passes_on_a_service_answering_http_500():
