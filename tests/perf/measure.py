@@ -72,24 +72,31 @@ def deep_size(roots: Iterable, seen: set[int]) -> int:
 
 
 class Windows:
-    """Per-window cost of a long loop: CPU seconds for each block of `size` iterations."""
+    """Cost of a long run by ranges of steps, from (steps so far, CPU seconds) samples."""
 
-    def __init__(self, size: int):
-        self.size = size
-        self.costs: list[float] = []
+    def __init__(self):
+        self.samples: list[tuple[int, float]] = [(0, 0.0)]
         self._start = time.process_time()
 
-    def tick(self) -> None:
-        now = time.process_time()
-        self.costs.append(now - self._start)
-        self._start = now
+    def sample(self, steps: int) -> None:
+        self.samples.append((steps, time.process_time() - self._start))
+
+    def _cpu_at(self, steps: int) -> float:
+        """CPU seconds when the run reached `steps`, interpolated between samples."""
+        prev = self.samples[0]
+        for cur in self.samples[1:]:
+            if cur[0] >= steps:
+                if cur[0] == prev[0]:
+                    return cur[1]
+                return prev[1] + (cur[1] - prev[1]) * (steps - prev[0]) / (cur[0] - prev[0])
+            prev = cur
+        return prev[1]
 
     def mean_us(self, first: int, last: int) -> float | None:
-        """Mean µs per iteration over iterations [first, last)."""
-        a, b = first // self.size, min(last // self.size, len(self.costs))
-        if b <= a:
+        """Mean µs per step over steps [first, last); None past the end of the run."""
+        if last > self.samples[-1][0] or last <= first:
             return None
-        return sum(self.costs[a:b]) / ((b - a) * self.size) * 1e6
+        return (self._cpu_at(last) - self._cpu_at(first)) / (last - first) * 1e6
 
 
 def collect() -> None:
