@@ -11,7 +11,29 @@ Benchmarks (issue 8):
   explorer  keypress-to-repaint p50/p95 for step, back, jump and scroll (headless run_test)
   startup   first rendered frame of `lb6` vs a one-label Textual app; --help/check import no Textual
   scale     `lb6 check` and `lb6 run` on a 300-VM scenario and a 300-VM ARM template
---quick runs the same benchmarks at a tenth of the size (10k flows) in about a minute or two.
+--quick runs the same benchmarks at a tenth of the size (10k flows).
+
+How each is measured:
+  engine    CPU time of Engine.run over the generated load test (tests/perf/generate.py), as
+            steps per second, against the same number of iterations of a bare loop doing a
+            load balancer's per-packet dict work (5-tuple, flow lookup/insert, SHA-256 pick,
+            address rewrite) with no records; the ratio is engine time / loop time.
+  memory    deep size (sys.getsizeof over everything reachable, shared objects counted once)
+            of the engine state per flow and of the records per step, beside peak RSS
+            (ru_maxrss) over the RSS after loading the scenario.
+  goto      wall and CPU time of Engine.goto(n) to seeded random n after the whole run.
+  explorer  Lb6App.run_test() at 160x48 with the whole trace recorded (End pressed once) and the
+            engine half way; for each key: t0, `await pilot.press(key)`, `await pilot.pause()`,
+            then the time of the last frame the app composed (App._display, with the frame
+            rendered to the bytes a terminal would get) minus t0. Step = right, back = left,
+            jump = Enter in the jump dialog with a random step typed, scroll = pagedown in the
+            flow table.
+  startup   wall time from starting the process to the first composed frame (a hook on
+            App._display prints time.time() and exits; headless), for `lb6` (tui.cli.main with
+            no arguments) and a one-label App, interleaved; the ratio of the medians. Import
+            hygiene runs the real console script under `python -X importtime`.
+  scale     CPU (and wall) time of `lb6 check` and `lb6 run` on a generated 300-VM scenario
+            and on the ARM quickstart template with numberOfInstances = 300.
 """
 
 from __future__ import annotations
