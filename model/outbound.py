@@ -12,7 +12,7 @@ from .packet import TCP, Packet, rewrite
 from .registry import handler
 from .snat import OUTBOUND_IDLE_MS, RELEASE_AFTER_FIN_MS, RELEASE_AFTER_RST_MS, preallocation
 from .state import Attempt, Conn
-from .traffic import ephemeral_port, fail, guest_reply, origin_node, service_answer
+from .traffic import ephemeral_port, fail, guest_reply, live_flow, service_answer
 from . import trace as d
 
 # Fact 111 (scenario 3): a VM with no public LB rule gets an address Azure picks and the user
@@ -256,11 +256,9 @@ def snat_in(eng, conn_id: str, i: int, reply: Packet, flow_id: int) -> None:
     s = eng.state
     conn = s.conns[conn_id]
     lb_node = f"lb:{s.topology.load_balancer.name}"
-    flow = s.flows.get(flow_id)
+    flow = live_flow(eng, conn, i, reply, flow_id, lb_node, "snat",
+                     "the SNAT flow is gone; the reply is dropped", facts=(124,))
     if flow is None:
-        fail(conn, conn.attempts[i], d.DROPPED_NO_FLOW)
-        eng.emit(lb_node, "snat", d.DROPPED_NO_FLOW, "the SNAT flow is gone; the reply is dropped",
-                 packet=reply, conn=conn, facts=(124,))
         return
     _, src, sport, _, _ = flow.orig
     after, diff = rewrite(reply, dst=src, dport=sport)

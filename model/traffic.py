@@ -74,6 +74,20 @@ def vm_eligible(eng, vm: str, probe: str | None) -> tuple[bool, str]:
     return ps.eligible, ps.state
 
 
+def live_flow(eng, conn: Conn, i: int, packet: Packet, flow_id: int, node: str, kind: str,
+              why: str = "the flow ended while the packet was on its way", facts=()):
+    """The flow a packet in transit belongs to, or None after recording the drop.
+
+    A flow can end between two hops (idle timeout, Basic ending a dead pool's flows, fact 84);
+    the packet then meets no state and is dropped.
+    """
+    flow = eng.state.flows.get(flow_id)
+    if flow is None:
+        fail(conn, conn.attempts[i], d.DROPPED_NO_FLOW)
+        eng.emit(node, kind, d.DROPPED_NO_FLOW, why, packet=packet, conn=conn, facts=facts)
+    return flow
+
+
 # ---- starting a connection --------------------------------------------------------------------
 
 
@@ -108,8 +122,6 @@ def begin_inbound(eng, conn: Conn) -> None:
         # A connection pinned to one family (the twin-stack comparison) uses only that answer.
         conn.candidates = [c for c in conn.candidates if c[0] == conn.want_family]
         base += f"; this connection uses {conn.want_family} only"
-        res = res if conn.candidates else type(res)(res.asked, (), res.decide_after_ms, None,
-                                                    res.reason)
     if not conn.candidates:
         conn.status = "failed"
         conn.outcome = d.NO_ANSWER
@@ -452,11 +464,8 @@ def nat_new(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat: bool
 def nat_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
     s = eng.state
     conn = s.conns[conn_id]
-    flow = s.flows.get(flow_id)
+    flow = live_flow(eng, conn, i, packet, flow_id, "internet", "nat")
     if flow is None:
-        fail(conn, conn.attempts[i], d.DROPPED_NO_FLOW)
-        eng.emit("internet", "nat", d.DROPPED_NO_FLOW, "the flow ended while the packet was on "
-                 "its way", packet=packet, conn=conn)
         return
     _, _, _, dst, dport = flow.xlat
     after, diff = rewrite(packet, dst=dst, dport=dport)
@@ -493,11 +502,8 @@ def vm_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
     s = eng.state
     t = s.topology
     conn = s.conns[conn_id]
-    flow = s.flows.get(flow_id)
+    flow = live_flow(eng, conn, i, packet, flow_id, "internet", "nsg")
     if flow is None:
-        fail(conn, conn.attempts[i], d.DROPPED_NO_FLOW)
-        eng.emit("internet", "nsg", d.DROPPED_NO_FLOW, "the flow ended while the packet was on "
-                 "its way", packet=packet, conn=conn)
         return
     if flow.nsg_checked:
         deliver(eng, conn, i, packet, flow)
@@ -549,13 +555,9 @@ def vm_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
 @handler("deliver")
 def deliver_event(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
     conn = eng.state.conns[conn_id]
-    flow = eng.state.flows.get(flow_id)
-    if flow is None:
-        fail(conn, conn.attempts[i], d.DROPPED_NO_FLOW)
-        eng.emit("internet", "deliver", d.DROPPED_NO_FLOW, "the flow ended while the packet "
-                 "was on its way", packet=packet, conn=conn)
-        return
-    deliver(eng, conn, i, packet, flow)
+    flow = live_flow(eng, conn, i, packet, flow_id, "internet", "deliver")
+    if flow is not None:
+        deliver(eng, conn, i, packet, flow)
 
 
 def service_answer(eng, vm_name: str, packet: Packet) -> tuple[str, str]:
@@ -655,11 +657,9 @@ def blind_probe(eng, flow, packet: Packet):
 def nat_out(eng, conn_id: str, i: int, reply: Packet, flow_id: int) -> None:
     s = eng.state
     conn = s.conns[conn_id]
-    flow = s.flows.get(flow_id)
+    flow = live_flow(eng, conn, i, reply, flow_id, "internet", "nat",
+                     "the reply's flow was ended on the way", facts=(84,))
     if flow is None:
-        fail(conn, conn.attempts[i], d.DROPPED_NO_FLOW)
-        eng.emit("internet", "nat", d.DROPPED_NO_FLOW, "the reply's flow was ended on the way",
-                 packet=reply, conn=conn, facts=(84,))
         return
     _, _, _, fdst, fdport = flow.orig
     after, diff = rewrite(reply, src=fdst, sport=fdport)
