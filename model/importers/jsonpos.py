@@ -9,6 +9,7 @@ what was expected there.
 from __future__ import annotations
 
 from ..errors import Path, Problem
+from ..yamlsource import Located
 
 MAX_DEPTH = 200
 
@@ -19,20 +20,8 @@ class JsonProblem(Exception):
         super().__init__(problem.message)
 
 
-class LocatedJson:
-    """Parsed data plus the line where each path's value starts."""
-
-    def __init__(self, data, lines: dict[Path, int]):
-        self.data = data
-        self.lines = lines
-
-    def line_of(self, path: Path) -> int | None:
-        path = tuple(path)
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get(())
+# The same shape as a loaded YAML document: data plus the line of each path.
+LocatedJson = Located
 
 
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
