@@ -353,3 +353,11 @@ def test_brackets_inside_scalars_and_quotes_do_not_count_as_nesting():
     text = farm(timeline="- at: 1s\n  set: {path: load_balancer.rules.rule-v4.idle_timeout_min, value: 5}",
                 extra="summary: '" + "[" * 100 + "' # " + "{" * 100)
     assert load_scenario_text(text, "inline.yaml").summary == "[" * 100
+
+
+def test_compound_durations_read_as_their_sum():
+    from model.durations import parse_duration
+    assert parse_duration("4m30s") == 270_000
+    assert parse_duration("1h15m") == 4_500_000
+    with pytest.raises(ValueError):
+        parse_duration("4m30")  # every part needs its unit
