@@ -164,7 +164,7 @@ def test_rule_to_a_pool_of_the_other_family_is_no_nat64():
 def test_bad_duration():
     assert only("title: t\nduration: forever\n") == (
         "scenarios/x.yaml line 2, duration: 'forever' is not a duration; use 250ms, 1.5s, 4m, "
-        "2h or a number of seconds (got 'forever')")
+        "4m30s, 2h or a number of seconds (got 'forever')")
 
 
 # ---- timeline and expectations ----------------------------------------------------------------
