@@ -24,8 +24,11 @@ class LessonMode:
             return
         found = self.lesson.note_at(self.session.now)
         text = found[1].text if found else "*This lesson starts when you press → (or space).*"
-        where = f"note {found[0] + 1} of {len(self.lesson.notes)}" if found else "before the first note"
-        box.update(f"{text}\n\n*{where} · `]` next note · `[` previous · `k` checkpoints · `u` summary*")
+        where = f"note {found[0] + 1}/{len(self.lesson.notes)}" if found else "no note yet"
+        right, asked = self.lesson.score
+        # A short status line first: on a small terminal the box shows only its top lines.
+        box.update(f"*{where} · score {right}/{asked} · `]` `[` notes · `k` checkpoints · "
+                   f"`u` summary*\n\n{text}")
 
     def _ask_if_due(self, then_step: bool) -> bool:
         """Ask a question the next step would answer; True when a dialog was opened."""
