@@ -41,7 +41,9 @@ class Watcher:
         def schedule(at_ms, name, *args):
             if self.tracking:
                 for arg in args:
-                    if isinstance(arg, Packet) and args and isinstance(args[0], str):
+                    # Packets of a connection (probes carry theirs without one).
+                    if isinstance(arg, Packet) and isinstance(args[0], str) \
+                            and args[0] in eng.state.conns:
                         key = (args[0], arg)
                         self.pending[key] += 1
                         self.due.setdefault(key, max(at_ms, eng.now))
