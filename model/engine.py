@@ -7,13 +7,18 @@ run is deterministic. Time is virtual, in integer milliseconds; every random cho
 
 Each `step()` pops events until one makes a decision and records a frozen `Step`. Going back in
 time (`back()`, `goto(n)`) restores the nearest checkpoint and replays: checkpoints are taken at
-an interval that grows with the size of the state, so their cost per step stays constant.
+an interval that grows with the size of the state, so their cost per step stays constant. A
+checkpoint is a `State.clone()` (records copied field by field, immutable values shared), not a
+`copy.deepcopy`. Going back keeps the steps and checkpoints ahead, so a jump forward again
+starts from the nearest checkpoint too; only an injection changes the future and drops them.
 """
 
 from __future__ import annotations
 
-import copy
+import bisect
+import gc
 import heapq
+from contextlib import contextmanager
 from typing import Iterable
 
 from . import events as _events  # noqa: F401  (registers handlers)
@@ -26,7 +31,30 @@ from .scenario import Scenario, TimedEvent
 from .state import Conn, State
 from .trace import NO_REFS, RaisedWarning, Refs, Step
 
-CHECKPOINT_MIN_STEPS = 2000
+# A checkpoint at least every CHECKPOINT_MIN_STEPS steps, and no more often than every
+# CHECKPOINT_FACTOR times the state's size: copying then costs O(1) per step, and going back
+# replays at most that many steps. (Measured in tests/perf: a step costs as much as copying
+# 10-20 flows, so a bigger factor would trade memory for little time.)
+CHECKPOINT_MIN_STEPS = 1000
+CHECKPOINT_FACTOR = 4
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector for a long run of steps, as `timeit` does.
+
+    A run allocates millions of long-lived records and no reference cycles, yet the
+    collector keeps rescanning them: a third or more of a 100k-flow run (tests/perf).
+    Reference counting still frees everything; cycles made meanwhile wait for the next
+    collection after the run.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Engine:
@@ -36,7 +64,13 @@ class Engine:
         self.records: list[Step] = []
         self.state = State(scenario.topology, scenario.raw, self.seed)
         self._bootstrap()
-        self._checkpoints: list[tuple[int, State]] = [(0, self._snapshot())]
+        self._checkpoints: list[tuple[int, State]] = [(0, self.state.clone())]
+        self._marks: list[int] = [0]        # the checkpoints' step numbers, for bisect
+        self._ahead: list[Step] = []        # steps already computed past this one, last first
+        # Steps share equal node names and refs: a million steps repeat a few hundred values.
+        self._names: dict[str, str] = {}
+        self._refs: dict[tuple, Refs] = {}
+        self._seen: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._since_checkpoint = 0
         # (step it follows, virtual time it was made at, event)
         self._injections: list[tuple[int, int, TimedEvent]] = []
@@ -77,19 +111,23 @@ class Engine:
             HANDLERS[name](self, *args)
         if len(self.records) == start:
             return None
+        if self._ahead:
+            self._ahead.pop()  # computed again, identical by determinism
         self._since_checkpoint += 1
-        if self._since_checkpoint >= max(CHECKPOINT_MIN_STEPS, 4 * self._state_size()):
-            self._checkpoints.append((len(self.records), self._snapshot()))
-            self._since_checkpoint = 0
+        # The state is measured only past the minimum spacing: most steps skip it.
+        if self._since_checkpoint >= CHECKPOINT_MIN_STEPS and \
+                self._since_checkpoint >= CHECKPOINT_FACTOR * self._state_size():
+            self._checkpoint()
         return self.records[-1]
 
     def run(self, until: int | None = None) -> list[Step]:
         """Step until the next event is later than `until` (ms) or nothing is left."""
         out = []
-        while self.state.heap and (until is None or self.state.heap[0][0] <= until):
-            rec = self.step(until)
-            if rec is not None:
-                out.append(rec)
+        with collector_paused():
+            while self.state.heap and (until is None or self.state.heap[0][0] <= until):
+                rec = self.step(until)
+                if rec is not None:
+                    out.append(rec)
         if until is not None and until > self.state.now:
             self.state.now = until
         return out
@@ -102,24 +140,44 @@ class Engine:
         return (len(s.flows) + len(s.conns) + len(s.heap) + len(s.warnings) + len(s.injected)
                 + len(s.snat.in_use) + len(s.ports))
 
-    def _snapshot(self) -> State:
-        return copy.deepcopy(self.state)
+    def _checkpoint(self) -> None:
+        """Keep a copy of the state after the current step (a replay finds it already kept)."""
+        position = len(self.records)
+        self._since_checkpoint = 0
+        i = bisect.bisect_left(self._marks, position)
+        if i < len(self._marks) and self._marks[i] == position:
+            return
+        self._marks.insert(i, position)
+        self._checkpoints.insert(i, (position, self.state.clone()))
 
     def goto(self, n: int) -> Step | None:
-        """Put the engine in the state just after step `n` (0 = the start)."""
+        """Put the engine in the state just after step `n` (0 = the start).
+
+        Restores the nearest checkpoint at or before `n` and replays from it, unless stepping
+        on from the current state is shorter. Steps past `n` are kept (in `_ahead`) with their
+        checkpoints, so a later jump forward restores a checkpoint instead of replaying all
+        the way.
+        """
         n = max(0, n)
-        if n > len(self.records):
-            while len(self.records) < n and self.step() is not None:
-                pass
+        position = len(self.records)
+        if n == position:
             return self.records[-1] if self.records else None
-        k, snap = max((c for c in self._checkpoints if c[0] <= n), key=lambda c: c[0])
-        self._checkpoints = [c for c in self._checkpoints if c[0] <= n]
-        self.state = copy.deepcopy(snap)
-        del self.records[k:]
-        self._since_checkpoint = 0
-        while len(self.records) < n:
-            if self.step() is None:
-                break
+        i = bisect.bisect_right(self._marks, n) - 1
+        k, snap = self._checkpoints[i]
+        if n < position or position < k <= position + len(self._ahead):
+            if k < position:
+                self._ahead.extend(reversed(self.records[k:]))
+                del self.records[k:]
+            elif k > position:
+                take = k - position
+                self.records.extend(reversed(self._ahead[-take:]))
+                del self._ahead[-take:]
+            self.state = snap.clone()
+            self._since_checkpoint = 0
+        with collector_paused():
+            while len(self.records) < n:
+                if self.step() is None:
+                    break
         return self.records[-1] if self.records else None
 
     def back(self) -> Step | None:
@@ -139,15 +197,20 @@ class Engine:
             if wid not in ids:
                 ids += (wid,)
         facts = tuple(facts)
-        refs = Refs(rule, probe, nsg_rule, ids, facts) if (rule or probe or nsg_rule or ids or facts) \
-            else NO_REFS
+        key = (rule, probe, nsg_rule, ids, facts)
+        refs = self._refs.get(key)
+        if refs is None:
+            refs = self._refs[key] = Refs(*key) if (rule or probe or nsg_rule or ids or facts) \
+                else NO_REFS
+        node = self._names.setdefault(node, node)
         step = Step(n, self.state.now, node, kind, packet, after, tuple(rewrite), disposition,
                     reason, refs, conn.id if conn else None, tuple(detail))
         self.records.append(step)
         if conn is not None and disposition not in conn.seen:
-            # Distinct dispositions only: the list stays within the small vocabulary, so
-            # checkpoints do not grow with the number of steps.
-            conn.seen.append(disposition)
+            # Distinct dispositions only, so it stays within the small vocabulary; as a tuple
+            # shared by every connection that saw the same ones, a checkpoint need not copy it.
+            seen = conn.seen + (disposition,)
+            conn.seen = self._seen.setdefault(seen, seen)
         return step
 
     # ---- set-up and injection -------------------------------------------------------------
@@ -192,6 +255,8 @@ class Engine:
         position = len(self.records)
         self._injections = [i for i in self._injections if i[0] <= position]
         self._checkpoints = [c for c in self._checkpoints if c[0] <= position]
+        self._marks = [k for k, _ in self._checkpoints]
+        self._ahead.clear()  # that future is no longer the one ahead
         self._injections.append((position, self.state.now, event))
         self._apply_injections()
 

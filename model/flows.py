@@ -7,6 +7,9 @@ per-packet look-up O(1) whatever the table's size.
 
 from __future__ import annotations
 
+import copy
+import operator
+
 from .addressing import endpoint
 
 INBOUND = "inbound"      # through a load-balancing rule
@@ -20,6 +23,34 @@ FIN_WAIT = "FIN_WAIT"
 UDP_STATE = "UDP"
 
 Tuple5 = tuple[str, str, int, str, int]
+
+
+def slot_copier(cls, copied: dict | None = None):
+    """A fast copy method for a `__slots__` class: checkpoints copy every flow and connection.
+
+    Built from the class's slots, so a slot added later is copied too: one C-level read of
+    every slot and one descriptor write each, several times faster than `copy.deepcopy`.
+    `copied` maps a slot whose value is itself mutable to the function that copies it
+    (e.g. {"attempts": ...}); every other slot is shared, so it must hold an immutable value
+    or one that is replaced rather than changed in place.
+    """
+    names = tuple(n for k in reversed(cls.__mro__) for n in k.__dict__.get("__slots__", ()))
+    read = operator.attrgetter(*names)
+    writes = tuple(getattr(cls, n).__set__ for n in names)
+    extra = tuple((getattr(cls, n).__set__, getattr(cls, n).__get__, f)
+                  for n, f in (copied or {}).items())
+    new_object = object.__new__
+
+    def clone(self):
+        new = new_object(cls)
+        for write, value in zip(writes, read(self)):
+            write(new, value)
+        for write, get, copy_value in extra:
+            write(new, copy_value(get(self)))
+        return new
+    clone.__qualname__ = f"{cls.__name__}.clone"
+    clone.__doc__ = f"A copy of this {cls.__name__} for a checkpoint."
+    return clone
 
 
 class Flow:
@@ -86,6 +117,9 @@ class Flow:
         }
 
 
+Flow.clone = slot_copier(Flow)  # tuples, strings, numbers: all immutable
+
+
 def _tuple_json(t: Tuple5) -> dict:
     return {"src": t[1], "sport": t[2], "dst": t[3], "dport": t[4]}
 
@@ -103,6 +137,28 @@ class FlowTable:
 
     def __len__(self) -> int:
         return len(self.by_id)
+
+    def clone(self) -> "FlowTable":
+        """A copy with copied flows, every index pointing at the copies."""
+        fresh = {id(f): f.clone() for f in self.by_id.values()}
+
+        def same(f: Flow) -> Flow:
+            c = fresh.get(id(f))
+            if c is None:  # in an index but no longer by id: copy it all the same
+                c = fresh[id(f)] = f.clone()
+            return c
+        new = FlowTable.__new__(FlowTable)
+        for name, value in self.__dict__.items():
+            if name in ("by_id", "by_orig", "by_reply"):
+                value = {k: same(f) for k, f in value.items()}
+            elif name == "by_rule":
+                value = {k: {i: same(f) for i, f in of.items()} for k, of in value.items()}
+            elif not isinstance(value, int):
+                # An index added later: deepcopy, with the flows it holds mapped to the copies.
+                memo = {i: fresh[i] for i in fresh}
+                value = copy.deepcopy(value, memo)
+            setattr(new, name, value)
+        return new
 
     def add(self, kind, proto, orig, xlat, vm, frontend, rule, state, now, idle_ms, conn) -> Flow:
         flow = Flow(self.next_id, kind, proto, orig, xlat, vm, frontend, rule, state, now,

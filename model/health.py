@@ -41,6 +41,14 @@ class ProbeState:
             return True
         return False
 
+    def clone(self) -> "ProbeState":
+        """A copy for a checkpoint (the history list is copied, not shared)."""
+        new = ProbeState.__new__(ProbeState)
+        for name in ProbeState.__slots__:
+            setattr(new, name, getattr(self, name))
+        new.history = list(self.history)
+        return new
+
     @property
     def eligible(self) -> bool:
         return self.state == UP and not self.stopped

@@ -14,7 +14,7 @@ import bisect
 from dataclasses import dataclass
 
 from model.catalogue import Finding, check
-from model.engine import Engine
+from model.engine import Engine, collector_paused
 from model.scenario import Scenario, TimedEvent
 from model.trace import Step
 
@@ -109,11 +109,12 @@ class Session:
 
     def forward(self, count: int = 1) -> Moved:
         start = self.position
-        for _ in range(count):
-            step = self.engine.step()
-            if step is None:
-                break
-            self._remember(step)
+        with collector_paused():
+            for _ in range(count):
+                step = self.engine.step()
+                if step is None:
+                    break
+                self._remember(step)
         return Moved(self.position, self.position != start)
 
     def back(self, count: int = 1) -> Moved:
@@ -137,9 +138,10 @@ class Session:
         start = self.position
         if not self._times or self._times[-1] <= t_ms:
             self.goto(self.known)
-            while (nxt := self.engine.peek()) is not None and nxt <= t_ms:
-                if not self.forward().changed:
-                    break
+            with collector_paused():
+                while (nxt := self.engine.peek()) is not None and nxt <= t_ms:
+                    if not self.forward().changed:
+                        break
         self.goto(bisect.bisect_right(self._times, t_ms))
         return Moved(self.position, self.position != start)
 

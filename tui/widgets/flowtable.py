@@ -87,9 +87,19 @@ class FlowTable(ScrollView, can_focus=True):
         self._engine = engine_getter
         self._rows: list = []
         self._now = 0
+        self._stale = True
 
     def sync(self) -> None:
-        """Re-read the flows at the engine's current step, sorted and filtered."""
+        """Re-read the flows at the engine's current step, sorted and filtered.
+
+        While its tab is hidden the table only notes that it is stale: listing, filtering and
+        sorting 100k flows on every step would cost more than the step itself. It catches up
+        when it is shown again.
+        """
+        if not self.is_on_screen:
+            self._stale = True
+            return
+        self._stale = False
         engine = self._engine()
         self._now = now = engine.now
         flows = engine.flows()
@@ -158,5 +168,11 @@ class FlowTable(ScrollView, can_focus=True):
                     self.sort_column = i
                 return
 
+    def on_show(self, event: events.Show) -> None:
+        if self._stale:
+            self.call_after_refresh(self.sync)
+
     def on_resize(self, event: events.Resize) -> None:
+        if self._stale:
+            self.sync()
         self.refresh()
