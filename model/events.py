@@ -143,6 +143,11 @@ def _set(eng, ev: TimedEvent) -> None:
     except (ValueError, ScenarioError) as exc:
         eng.emit(lb, "config", d.CANCELLED, f"change refused: {exc}")
         return
+    busy = busy_removals(eng, topology)
+    if busy:
+        eng.emit(lb, "config", d.CANCELLED, f"change refused: it removes {', '.join(busy)}, "
+                 "still in use by traffic in flight; let those connections end first")
+        return
     before = {(f.id, f.subject) for f in check(s.topology)}
     s.raw, s.topology = raw, topology
     eng.sync_probes()
@@ -153,6 +158,41 @@ def _set(eng, ev: TimedEvent) -> None:
              + (f". New findings: {found}" if found else ""),
              ids=tuple(dict.fromkeys(f.id for f in new)), facts=(136,),
              warn=[(f.id, f.subject, f.message) for f in new if f.severity != "info"])
+
+
+def busy_removals(eng, topology) -> list[str]:
+    """What a change would remove (or rename) that traffic in flight still names.
+
+    Handlers look rules, VMs, clients and frontends up by name; removing one under a live flow,
+    a packet on its way or a timeline event still to come would break that handler (found by
+    tests/robustness). Names held only by probe timers or by ended connections are free to go.
+    """
+    s = eng.state
+    in_use: set[str] = set()
+    for flow in s.flows.values():
+        in_use.update((flow.vm, flow.rule, flow.frontend))
+    for conn in s.conns.values():
+        if conn.status not in ("closed", "failed"):
+            in_use.add(conn.origin)
+    for _, _, name, args in s.heap:
+        if name in ("timeline", "injected"):  # an event still to come names its client or VM
+            ev = eng.scenario.events[args[0]] if name == "timeline" else s.injected[args[0]]
+            in_use.update(v for v in (getattr(ev.body, "client", None), getattr(ev.body, "vm", None))
+                          if isinstance(v, str))
+            continue
+        conn = s.conns.get(args[0]) if args and isinstance(args[0], str) else None
+        if conn is not None:  # a packet or timer of a connection, with the names it carries
+            in_use.add(conn.origin)
+            in_use.update(a for a in args[1:] if isinstance(a, str))
+    old = s.topology
+    busy = []
+    for what, before, after in (
+            ("rule", old.rules, topology.rules), ("inbound NAT rule", old.nat_rules, topology.nat_rules),
+            ("VM", old.vm_by_name, topology.vm_by_name),
+            ("client", old.client_by_name, topology.client_by_name),
+            ("frontend", old.frontends, topology.frontends)):
+        busy += [f"{what} {name}" for name in sorted(set(before) - set(after)) if name in in_use]
+    return busy
 
 
 ACTIONS = {
@@ -184,10 +224,14 @@ def validate_injected(eng, ev: TimedEvent) -> None:
             raise ValueError(f"{ev.kind}.port: {b.vm} has no {b.protocol} service on {b.port}")
     elif ev.kind == "set":
         try:
-            topology_from_raw(apply_set(eng.state.raw, b.path, b.value))
+            topology = topology_from_raw(apply_set(eng.state.raw, b.path, b.value))
         except ScenarioError as exc:
             p = exc.problems[0]
             raise ValueError(f"set {b.path}: {format_path(p.path)}: {p.message}") from None
+        busy = busy_removals(eng, topology)
+        if busy:
+            raise ValueError(f"set {b.path}: it removes {', '.join(busy)}, still in use by "
+                             "traffic in flight")
     elif ev.kind in ("send", "close"):
         if b.connection not in eng.state.conns:
             raise ValueError(f"{ev.kind}.connection: no connection '{b.connection}'")

@@ -19,7 +19,7 @@ from model.engine import Engine
 from model.scenario import TimedEvent, load_scenario_data
 from model.schema import EventSpec
 
-from .gen import FQDN, RULE_PORTS, topologies
+from .gen import FQDN, RULE_PORTS, nsg_rules, topologies
 from .invariants import Watcher
 from .profiles import examples
 
@@ -145,10 +145,24 @@ class EngineMachine(RuleBasedStateMachine):
         self.inject("start_vm" if start else "stop_vm", {"vm": vm})
 
     @precondition(lambda self: self.rules)
-    @rule(data=st.data(), what=st.sampled_from(["idle", "probe", "interval", "port", "bad"]))
+    @rule(data=st.data(), what=st.sampled_from(["idle", "probe", "interval", "port", "bad",
+                                                 "no-rules", "fewer-vms", "fewer-clients",
+                                                 "nsg"]))
     def set_config(self, data, what):
         r = data.draw(st.sampled_from(self.rules))
-        if what == "idle":
+        raw = self.eng.state.raw
+        if what == "no-rules":
+            # Removing what live traffic uses must be refused, never crash a handler.
+            path, value = "load_balancer.rules", []
+        elif what == "fewer-vms":
+            vms = raw.get("vms") or []
+            path, value = "vms", vms[:data.draw(st.integers(0, max(0, len(vms) - 1)))]
+        elif what == "fewer-clients":
+            clients = raw.get("clients") or []
+            path, value = "clients", clients[1:]
+        elif what == "nsg":
+            path, value = "nsgs", [{"name": "nsg1", "rules": data.draw(nsg_rules())}]
+        elif what == "idle":
             path, value = f"load_balancer.rules.{r}.idle_timeout_min", data.draw(st.integers(4, 30))
         elif what == "probe" and self.probes:
             path, value = f"load_balancer.rules.{r}.probe", data.draw(st.sampled_from(self.probes))
@@ -218,7 +232,7 @@ class EngineMachine(RuleBasedStateMachine):
 
 
 def test_engine_invariants_hold_under_random_events():
-    cfg = examples(ci=30, soak=500)
+    cfg = examples(ci=50, soak=500)
     run_state_machine_as_test(EngineMachine, settings=cfg)
     print(f"\nengine state machine: {TOTALS}")
 
