@@ -46,6 +46,7 @@ class _Walker:
         self.count = 0
         self.lines: dict[Path, int] = {}
         self.constructor = yaml.SafeLoader("")
+        self.merged: dict[int, int] = {}  # id(mapping node) -> pairs that came from `<<`
 
     def value(self, node, path: Path, depth: int):
         self.count += 1
@@ -72,18 +73,34 @@ class _Walker:
         return self.scalar(node, path)
 
     def mapping(self, node, path: Path, depth: int) -> dict:
-        self.constructor.flatten_mapping(node)  # resolves `<<` merge keys
+        merged = self.merged.get(id(node))
+        if merged is None:
+            explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+            try:
+                self.constructor.flatten_mapping(node)  # resolves `<<` merge keys, in place
+            except yaml.MarkedYAMLError as exc:  # `<<: 1`: a merge of something not a mapping
+                mark = exc.problem_mark or node.start_mark
+                raise LoadProblem(Problem(f"unreadable value: {exc.problem or exc}", path,
+                                          mark.line + 1)) from None
+            # Merged pairs come first; a key given beside the merge overrides them (YAML's
+            # merge-key rule), so only a key repeated among the node's own keys is a duplicate.
+            merged = self.merged[id(node)] = len(node.value) - explicit
         out: dict = {}
-        for key_node, value_node in node.value:
+        overridable: set = set()  # keys that came from a merge and may be given again
+        for i, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 raise LoadProblem(Problem("a mapping key must be a plain value", path,
                                           key_node.start_mark.line + 1))
             key = self.scalar(key_node, path)
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 key = str(key)
-            if key in out:
+            if key in out and (i >= merged and key not in overridable):
                 raise LoadProblem(Problem(f"duplicate key '{key}'", path + (key,),
                                           key_node.start_mark.line + 1))
+            if i < merged:
+                overridable.add(key)
+            else:
+                overridable.discard(key)
             self.lines[path + (key,)] = key_node.start_mark.line + 1
             out[key] = self.value(value_node, path + (key,), depth + 1)
         return out

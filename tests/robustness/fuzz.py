@@ -266,6 +266,10 @@ def hostile_yaml() -> list[tuple[str, str]]:
         ("alias bomb in a field", alias_bomb().replace("a8:", "vms:")),
         ("merge-key bomb", "title: t\nb: &b {x: 1}\n" + "".join(
             f"m{i}: &m{i} {{<<: *{'b' if i == 0 else f'm{i - 1}'}, y{i}: {i}}}\n" for i in range(300))),
+        ("merge of a scalar", "title: t\n<<: 1\n"),
+        ("merge of a list of scalars", "title: t\nvnet: {<<: [1, 2]}\n"),
+        ("merge override", "title: t\nclients:\n  - &c {name: a, stack: ipv4}\n"
+                           "  - {<<: *c, name: b}\n"),
         ("self-referencing alias", "title: t\nvms: &v\n  - *v\n"),
         ("deep flow list", deep_list),
         ("deep block map", deep_map),
