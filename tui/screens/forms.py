@@ -10,6 +10,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -28,7 +29,22 @@ FORM_CSS = """
 """
 
 
-class Form(ModalScreen[Any]):
+class AnswerOnce:
+    """A dialog that answers once, however many Enters or clicks are queued.
+
+    A second Enter can arrive before the first closed the dialog: its message reaches the
+    screen after it left the stack, and dismissing again would pop the screen under it (found by
+    tests/tui/test_monkey.py: ScreenStackError, or a second dialog closed by the first one's
+    echo).
+    """
+
+    def dismiss(self, result=None):
+        if not self.is_active:
+            return AwaitComplete.nothing()
+        return super().dismiss(result)
+
+
+class Form(AnswerOnce, ModalScreen[Any]):
     """Base: Escape cancels, the OK button (or Enter in the last field) submits."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="form.cancel")]
@@ -278,7 +294,7 @@ class OpenScreen(Form):
             self.show_error("pick a scenario or type a path")
 
 
-class WarningScreen(ModalScreen[int | None]):
+class WarningScreen(AnswerOnce, ModalScreen[int | None]):
     """A catalogue entry explained, with the steps that raised it; picking one jumps there."""
 
     DEFAULT_CSS = FORM_CSS.format(name="WarningScreen") + """
