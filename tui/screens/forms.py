@@ -116,15 +116,19 @@ def client_picker(clients: list[str]) -> ComposeResult:
                  id="client", allow_blank=not clients)
 
 
-class ConnectScreen(Form):
-    """A client connects: returns the `connect` mapping of a timeline entry."""
-
-    DEFAULT_CSS = FORM_CSS.format(name="ConnectScreen")
+class ClientForm(Form):
+    """A dialog that asks for a client and a destination name."""
 
     def __init__(self, clients: list[str], names: list[str], **kwargs) -> None:
         super().__init__(**kwargs)
         self.clients = clients
         self.names = names
+
+
+class ConnectScreen(ClientForm):
+    """A client connects: returns the `connect` mapping of a timeline entry."""
+
+    DEFAULT_CSS = FORM_CSS.format(name="ConnectScreen")
 
     def compose(self) -> ComposeResult:
         with Vertical():

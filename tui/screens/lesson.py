@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.forms import FORM_CSS, Form, client_picker
+from tui.screens.forms import FORM_CSS, ClientForm, client_picker
 
 
 class QuestionScreen(ModalScreen[str | None]):
@@ -108,15 +108,10 @@ class CheckpointScreen(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class CompareAskScreen(Form):
+class CompareAskScreen(ClientForm):
     """Which request to trace over both families."""
 
     DEFAULT_CSS = FORM_CSS.format(name="CompareAskScreen")
-
-    def __init__(self, clients: list[str], names: list[str], **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.clients = clients
-        self.names = names
 
     def compose(self) -> ComposeResult:
         with Vertical():
