@@ -67,49 +67,41 @@ class PsReader:
                                 "of the script", line=start)
             yield start, buf.strip()
 
-    def _strip_comment(self, line: str, no: int) -> str:
+    @staticmethod
+    def _unquoted(text: str):
+        """(index, char) for each character outside quotes; the last item is (None, the quote
+        still open or None), so callers can tell an unbalanced line."""
         quote = None
-        for i, ch in enumerate(line):
+        for i, ch in enumerate(text):
             if quote:
                 if ch == quote:
                     quote = None
             elif ch in "'\"":
                 quote = ch
-            elif ch == "#":
+            else:
+                yield i, ch
+        yield None, quote
+
+    def _strip_comment(self, line: str, no: int) -> str:
+        for i, ch in self._unquoted(line):
+            if i is None and ch:
+                raise c.fail(self.source, f"unbalanced quote: a {ch} opens on this line and is "
+                             f"never closed; expected a closing {ch}", c.Origin(no))
+            if ch == "#":
                 return line[:i]
-        if quote:
-            raise c.fail(self.source, f"unbalanced quote: a {quote} opens on this line and is "
-                         f"never closed; expected a closing {quote}", c.Origin(no))
         return line
 
     def _depth(self, line: str, no: int) -> int:
-        depth, quote = 0, None
-        for ch in line:
-            if quote:
-                if ch == quote:
-                    quote = None
-            elif ch in "'\"":
-                quote = ch
-            elif ch in "({":
-                depth += 1
-            elif ch in ")}":
-                depth -= 1
-        return depth
+        return sum(1 if ch in "({" else -1 for i, ch in self._unquoted(line)
+                   if i is not None and ch in "(){}")
 
     def _split_semicolons(self, text: str):
-        out, cur, quote = [], "", None
-        for ch in text:
-            if quote:
-                if ch == quote:
-                    quote = None
-            elif ch in "'\"":
-                quote = ch
-            elif ch == ";":
-                out.append(cur)
-                cur = ""
-                continue
-            cur += ch
-        out.append(cur)
+        out, last = [], 0
+        for i, ch in self._unquoted(text):
+            if i is not None and ch == ";":
+                out.append(text[last:i])
+                last = i + 1
+        out.append(text[last:])
         return out
 
     def lex(self, text: str) -> list[Tok]:
