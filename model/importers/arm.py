@@ -622,12 +622,7 @@ class TemplateReader:
             rp = r.get("properties") or {}
             origin = self.origin(rpath, f"load-balancing rule '{r.get('name')}'")
             rule = c.Rule(str(r.get("name")), origin)
-            if "frontendIPConfiguration" not in rp:
-                raise self.fail(rpath + ("properties",), f"rule '{rule.name}' has no "
-                                "frontendIPConfiguration; expected {\"id\": ...}")
-            rule.frontend = own(rp["frontendIPConfiguration"],
-                                rpath + ("properties", "frontendIPConfiguration"),
-                                "frontendIPConfigurations")
+            rule.frontend = self._frontend_of(rp, rpath, f"rule '{rule.name}'", own)
             if rule.frontend not in fe_names and rule.frontend in self._internal(props):
                 self.dep.note(f"rule '{rule.name}' uses internal frontend '{rule.frontend}'; "
                               "not modelled", origin)
@@ -656,12 +651,7 @@ class TemplateReader:
             rp = r.get("properties") or {}
             origin = self.origin(rpath, f"inbound NAT rule '{r.get('name')}'")
             rule = c.NatRule(str(r.get("name")), origin)
-            if "frontendIPConfiguration" not in rp:
-                raise self.fail(rpath + ("properties",), f"NAT rule '{rule.name}' has no "
-                                "frontendIPConfiguration; expected {\"id\": ...}")
-            rule.frontend = own(rp["frontendIPConfiguration"],
-                                rpath + ("properties", "frontendIPConfiguration"),
-                                "frontendIPConfigurations")
+            rule.frontend = self._frontend_of(rp, rpath, f"NAT rule '{rule.name}'", own)
             rule.protocol = c.canon(rp.get("protocol"), ("Tcp", "Udp", "All"))
             rule.frontend_port = c.as_int(rp.get("frontendPort"))
             rule.backend_port = c.as_int(rp.get("backendPort"))
@@ -674,6 +664,14 @@ class TemplateReader:
             if props.get(key):
                 self.dep.note(f"load balancer '{inst.name}': {key} are not modelled",
                               self.origin(base + (key,)))
+
+    def _frontend_of(self, rp: dict, rpath: Path, what: str, own) -> str:
+        """The frontend a rule or NAT rule names; both must name one."""
+        if "frontendIPConfiguration" not in rp:
+            raise self.fail(rpath + ("properties",), f"{what} has no frontendIPConfiguration; "
+                            "expected {\"id\": ...}")
+        return own(rp["frontendIPConfiguration"], rpath + ("properties", "frontendIPConfiguration"),
+                   "frontendIPConfigurations")
 
     def obj(self, value, path: Path, what: str) -> dict:
         """`value` if it is an object with a name, else an error naming the path."""
