@@ -150,27 +150,12 @@ class TopologyMap(Horizontal):
             if not compact:
                 text.append(f"\n  {obj.address}", style="dim")
             return text, False
-        if isinstance(obj, LbRule):
-            text = Text(f"  ↳ {name}")
+        simple = SIMPLE_LABELS.get(type(obj))
+        if simple is not None:
+            prefix, detail = simple
+            text = Text(f"{prefix}{name}")
             if not compact:
-                text.append(f" {obj.protocol.upper()} {obj.frontend_port}→{obj.backend_port}", style="dim")
-            return text, False
-        if isinstance(obj, InboundNatRule):
-            text = Text(f"  ↳ NAT {name}")
-            if not compact:
-                target = f" → {obj.target.vm}" if obj.target else ""
-                text.append(f" {obj.frontend_port}→{obj.backend_port}{target}", style="dim")
-            return text, False
-        if isinstance(obj, Probe):
-            text = Text(f"♥ {name}")
-            if not compact:
-                text.append(f" {obj.protocol.upper()}:{obj.port} {obj.interval_s}s×{obj.number_of_probes}",
-                            style="dim")
-            return text, False
-        if isinstance(obj, BackendPool):
-            text = Text(f"▦ {name}")
-            if not compact:
-                text.append(f" ({len(obj.members)})", style="dim")
+                text.append(f" {detail(obj)}", style="dim")
             return text, False
         if isinstance(obj, Vm):
             return self._vm_label(obj, t)
@@ -223,6 +208,16 @@ class TopologyMap(Horizontal):
         if not states:
             return "none"
         return "down" if all(st == "down" for st in states) else "up"
+
+
+# One-line places: the mark before the name and the detail shown when there is room.
+SIMPLE_LABELS = {
+    LbRule: ("  ↳ ", lambda r: f"{r.protocol.upper()} {r.frontend_port}→{r.backend_port}"),
+    InboundNatRule: ("  ↳ NAT ", lambda r: f"{r.frontend_port}→{r.backend_port}"
+                     + (f" → {r.target.vm}" if r.target else "")),
+    Probe: ("♥ ", lambda p: f"{p.protocol.upper()}:{p.port} {p.interval_s}s×{p.number_of_probes}"),
+    BackendPool: ("▦ ", lambda p: f"({len(p.members)})"),
+}
 
 
 def _lookup(t, kind: str, name: str):
