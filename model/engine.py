@@ -6,16 +6,18 @@ run is deterministic. Time is virtual, in integer milliseconds; every random cho
 `random.Random` seeded by the scenario.
 
 Each `step()` pops events until one makes a decision and records a frozen `Step`. Going back in
-time (`back()`, `goto(n)`) restores the nearest checkpoint and replays: checkpoints are taken at
-an interval that grows with the size of the state, so their cost per step stays constant. A
-checkpoint is a `State.clone()` (records copied field by field, immutable values shared), not a
-`copy.deepcopy`. Going back keeps the steps and checkpoints ahead, so a jump forward again
-starts from the nearest checkpoint too; only an injection changes the future and drops them.
+time (`back()`, `goto(n)`) never replays more than `CHECKPOINT_STEPS` steps: every that many
+steps a checkpoint keeps what changed since the last one (model/journal.py: the connections and
+flow table journal their old values and copy records on write; the heap's pushes and pops are
+listed; the rest of the state is small and copied). Going to step n applies the changes between
+here and the checkpoint before n in one `dict.update` per collection, rebuilds the heap once,
+then replays the few steps left. A checkpoint costs O(what changed), so they can be dense.
+Going back keeps the steps and checkpoints ahead; only an injection changes the future and
+drops them.
 """
 
 from __future__ import annotations
 
-import bisect
 import gc
 import heapq
 from contextlib import contextmanager
@@ -25,18 +27,29 @@ from . import events as _events  # noqa: F401  (registers handlers)
 from . import probing as _probing  # noqa: F401
 from . import traffic as _traffic  # noqa: F401
 from .health import ProbeState
+from .journal import apply_values, compose
 from .packet import Packet
 from .registry import HANDLERS
 from .scenario import Scenario, TimedEvent
 from .state import Conn, State
 from .trace import NO_REFS, RaisedWarning, Refs, Step
 
-# A checkpoint at least every CHECKPOINT_MIN_STEPS steps, and no more often than every
-# CHECKPOINT_FACTOR times the state's size: copying then costs O(1) per step, and going back
-# replays at most that many steps. (Measured in tests/perf: a step costs as much as copying
-# 10-20 flows, so a bigger factor would trade memory for little time.)
-CHECKPOINT_MIN_STEPS = 1000
-CHECKPOINT_FACTOR = 4
+# A checkpoint every CHECKPOINT_STEPS steps: going anywhere replays at most that many steps
+# (about 25 µs each, tests/perf), after applying the changes in between. Denser costs memory:
+# each checkpoint keeps the records it changed and a copy of the small part of the state.
+CHECKPOINT_STEPS = 1000
+
+
+class Chunk:
+    """What changed from one checkpoint to the next: a `journal.Diff` per journaled collection,
+    and the heap entries pushed (and still there) and popped (that were there before)."""
+
+    __slots__ = ("diffs", "heap_add", "heap_del")
+
+    def __init__(self, diffs: tuple, heap_add: tuple, heap_del: tuple):
+        self.diffs = diffs
+        self.heap_add = heap_add
+        self.heap_del = heap_del
 
 
 @contextmanager
@@ -63,15 +76,23 @@ class Engine:
         self.seed = scenario.seed if seed is None else seed
         self.records: list[Step] = []
         self.state = State(scenario.topology, scenario.raw, self.seed)
+        self._pushed: list[tuple] = []      # heap entries pushed and popped since checkpoint _base
+        self._popped: list[tuple] = []
         self._bootstrap()
-        self._checkpoints: list[tuple[int, State]] = [(0, self.state.clone())]
-        self._marks: list[int] = [0]        # the checkpoints' step numbers, for bisect
+        for d in self.state.journaled():
+            d.journal = {}
+        self._pushed.clear()
+        self.state.freeze()
+        # Checkpoint i is step i * CHECKPOINT_STEPS: the small part of the state there, and
+        # `_chunks[i]`, the change from it to checkpoint i + 1.
+        self._marks: list[dict] = [self.state.mark()]
+        self._chunks: list[Chunk] = []
+        self._base = 0                      # the live journal runs from checkpoint _base
         self._ahead: list[Step] = []        # steps already computed past this one, last first
         # Steps share equal node names and refs: a million steps repeat a few hundred values.
         self._names: dict[str, str] = {}
         self._refs: dict[tuple, Refs] = {}
         self._seen: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._since_checkpoint = 0
         # (step it follows, virtual time it was made at, event)
         self._injections: list[tuple[int, int, TimedEvent]] = []
 
@@ -89,7 +110,9 @@ class Engine:
         """Run handler `name` with `args` at virtual time `at_ms` (never in the past)."""
         s = self.state
         s.seq += 1
-        heapq.heappush(s.heap, (max(at_ms, s.now), s.seq, name, args))
+        entry = (max(at_ms, s.now), s.seq, name, args)
+        heapq.heappush(s.heap, entry)
+        self._pushed.append(entry)
 
     def peek(self) -> int | None:
         """Time of the next event, or None when nothing is scheduled."""
@@ -105,18 +128,17 @@ class Engine:
         start = len(self.records)
         if s.injected_applied < len(self._injections):
             self._apply_injections()
+        popped = self._popped
         while s.heap and len(self.records) == start and (until is None or s.heap[0][0] <= until):
-            at, _, name, args = heapq.heappop(s.heap)
-            s.now = at
-            HANDLERS[name](self, *args)
+            entry = heapq.heappop(s.heap)
+            popped.append(entry)
+            s.now = entry[0]
+            HANDLERS[entry[2]](self, *entry[3])
         if len(self.records) == start:
             return None
         if self._ahead:
             self._ahead.pop()  # computed again, identical by determinism
-        self._since_checkpoint += 1
-        # The state is measured only past the minimum spacing: most steps skip it.
-        if self._since_checkpoint >= CHECKPOINT_MIN_STEPS and \
-                self._since_checkpoint >= CHECKPOINT_FACTOR * self._state_size():
+        if len(self.records) % CHECKPOINT_STEPS == 0:
             self._checkpoint()
         return self.records[-1]
 
@@ -134,51 +156,114 @@ class Engine:
 
     # ---- time travel ------------------------------------------------------------------------
 
-    def _state_size(self) -> int:
-        """What a checkpoint copies, roughly: every collection that grows during a run."""
-        s = self.state
-        return (len(s.flows) + len(s.conns) + len(s.heap) + len(s.warnings) + len(s.injected)
-                + len(s.snat.in_use) + len(s.ports))
-
     def _checkpoint(self) -> None:
-        """Keep a copy of the state after the current step (a replay finds it already kept)."""
-        position = len(self.records)
-        self._since_checkpoint = 0
-        i = bisect.bisect_left(self._marks, position)
-        if i < len(self._marks) and self._marks[i] == position:
-            return
-        self._marks.insert(i, position)
-        self._checkpoints.insert(i, (position, self.state.clone()))
+        """Close the interval that ends at this step: keep its changes, unless a replay finds
+        them already kept. Either way the records stored so far become shared."""
+        s = self.state
+        i = len(self.records) // CHECKPOINT_STEPS
+        if i > len(self._chunks):
+            pushed = {e[1] for e in self._pushed}   # sequence numbers are unique
+            popped = {e[1] for e in self._popped}
+            self._chunks.append(Chunk(
+                tuple(d.take_diff() for d in s.journaled()),
+                tuple(e for e in self._pushed if e[1] not in popped),
+                tuple(e for e in self._popped if e[1] not in pushed)))
+            self._marks.append(self._share_unchanged(s.mark(), self._marks[-1]))
+        else:
+            for d in s.journaled():
+                d.journal = {}
+        self._pushed = []
+        self._popped = []
+        s.freeze()
+        self._base = i
+
+    @staticmethod
+    def _share_unchanged(mark: dict, before: dict) -> dict:
+        """Share the previous checkpoint's copy of what has not changed since (the random
+        generator's 2.5 KB state, the warnings raised): marks are never changed in place."""
+        for name in ("rng", "warnings"):
+            if mark[name] == before[name] if name == "warnings" else \
+                    mark[name].getstate() == before[name].getstate():
+                mark[name] = before[name]
+        return mark
 
     def goto(self, n: int) -> Step | None:
         """Put the engine in the state just after step `n` (0 = the start).
 
-        Restores the nearest checkpoint at or before `n` and replays from it, unless stepping
-        on from the current state is shorter. Steps past `n` are kept (in `_ahead`) with their
-        checkpoints, so a later jump forward restores a checkpoint instead of replaying all
-        the way.
+        Restores the checkpoint at or before `n` and replays from it, unless stepping on from
+        the current state is shorter. Steps past `n` are kept (in `_ahead`), with their
+        checkpoints, so a later jump forward restores a checkpoint instead of replaying.
         """
         n = max(0, n)
         position = len(self.records)
         if n == position:
             return self.records[-1] if self.records else None
-        i = bisect.bisect_right(self._marks, n) - 1
-        k, snap = self._checkpoints[i]
-        if n < position or position < k <= position + len(self._ahead):
-            if k < position:
-                self._ahead.extend(reversed(self.records[k:]))
-                del self.records[k:]
-            elif k > position:
-                take = k - position
-                self.records.extend(reversed(self._ahead[-take:]))
-                del self._ahead[-take:]
-            self.state = snap.clone()
-            self._since_checkpoint = 0
+        target = min(n // CHECKPOINT_STEPS, len(self._chunks))
+        if n < position or target > self._base:
+            self._restore(target)
         with collector_paused():
             while len(self.records) < n:
                 if self.step() is None:
                     break
         return self.records[-1] if self.records else None
+
+    def _restore(self, target: int) -> None:
+        """Put the state at checkpoint `target`: undo the live journal back to checkpoint
+        `_base`, then apply the chunks' changes from there to `target`, each collection once."""
+        s = self.state
+        base = self._base
+        journaled = s.journaled()
+        values = [[d.journal] for d in journaled]
+        # The heap as "drop these sequence numbers, then add these entries".
+        dropped: set[int] = set()
+        added: dict[int, tuple] = {}
+
+        def heap_change(remove, add) -> None:
+            for e in remove:
+                added.pop(e[1], None)
+                dropped.add(e[1])
+            for e in add:
+                added[e[1]] = e
+
+        pushed_now = {e[1] for e in self._pushed}
+        heap_change(self._pushed, [e for e in self._popped if e[1] not in pushed_now])
+        if target >= base:
+            for chunk in self._chunks[base:target]:
+                for v, diff in zip(values, chunk.diffs):
+                    v.append(diff.redo)
+                heap_change(chunk.heap_del, chunk.heap_add)
+        else:
+            for chunk in reversed(self._chunks[target:base]):
+                for v, diff in zip(values, chunk.diffs):
+                    v.append(diff.undo)
+                heap_change(chunk.heap_add, chunk.heap_del)
+        for d, v in zip(journaled, values):
+            d.journal = {}
+            if apply_values(d, compose(v)) and d is s.flows.by_id:
+                _keep_id_order(d)
+        heap = s.heap
+        if dropped:
+            heap = [e for e in heap if e[1] not in dropped]
+        heap.extend(added.values())
+        heapq.heapify(heap)
+        s.heap = heap
+        self._move_records(target * CHECKPOINT_STEPS)
+        s.restore_mark(self._marks[target])
+        s.freeze()
+        self._pushed = []
+        self._popped = []
+        self._base = target
+
+    def _move_records(self, k: int) -> None:
+        """Make `records` end at step k, moving steps to or from `_ahead`."""
+        position = len(self.records)
+        if k < position:
+            self._ahead.extend(reversed(self.records[k:]))
+            del self.records[k:]
+        elif k > position:
+            take = k - position
+            self.records.extend(reversed(self._ahead[-take:]))
+            del self._ahead[-take:]
 
     def back(self) -> Step | None:
         return self.goto(len(self.records) - 1)
@@ -254,8 +339,9 @@ class Engine:
         validate_injected(self, event)
         position = len(self.records)
         self._injections = [i for i in self._injections if i[0] <= position]
-        self._checkpoints = [c for c in self._checkpoints if c[0] <= position]
-        self._marks = [k for k, _ in self._checkpoints]
+        # The checkpoints past the current interval belong to the future being replaced.
+        del self._chunks[self._base:]
+        del self._marks[self._base + 1:]
         self._ahead.clear()  # that future is no longer the one ahead
         self._injections.append((position, self.state.now, event))
         self._apply_injections()
@@ -273,8 +359,9 @@ class Engine:
             # At the time it was made, which may be later than the step it follows (the clock
             # moves on through silent events and run(until=...)); a replay must match it.
             # Ahead of everything else at that instant: a user's action takes effect at once.
-            heapq.heappush(s.heap, (max(s.now, at), -1_000_000_000 + index, "injected",
-                                    (len(s.injected) - 1,)))
+            entry = (max(s.now, at), -1_000_000_000 + index, "injected", (len(s.injected) - 1,))
+            heapq.heappush(s.heap, entry)
+            self._pushed.append(entry)
 
     # ---- read-only views for the UI and the runner -----------------------------------------
 
@@ -291,4 +378,14 @@ class Engine:
         return list(self.state.conns.values())
 
     def connection(self, cid: str) -> Conn | None:
-        return self.state.conns.get(cid)
+        return dict.get(self.state.conns, cid)  # for reading: `conns.get` copies to change it
+
+
+def _keep_id_order(by_id: dict) -> None:
+    """Flows came back that had been removed: put the table back in id order (creation order,
+    which `values()` and the explorer show) after `dict.update` appended them."""
+    keys = list(by_id)
+    if keys != sorted(keys):
+        items = sorted(dict.items(by_id))
+        dict.clear(by_id)
+        dict.update(by_id, items)

@@ -7,10 +7,10 @@ per-packet look-up O(1) whatever the table's size.
 
 from __future__ import annotations
 
-import copy
 import operator
 
 from .addressing import endpoint
+from .journal import CowDict, JournaledDict
 
 INBOUND = "inbound"      # through a load-balancing rule
 NAT_RULE = "nat-rule"    # through an inbound NAT rule
@@ -56,7 +56,7 @@ def slot_copier(cls, copied: dict | None = None):
 class Flow:
     __slots__ = (
         "id", "kind", "proto", "orig", "xlat", "vm", "frontend", "rule", "state", "created_ms",
-        "last_ms", "idle_ms", "packets", "bytes", "conn", "nsg_checked", "expiry_at",
+        "last_ms", "idle_ms", "packets", "bytes", "conn", "nsg_checked", "expiry_at", "_epoch",
     )
 
     def __init__(self, id: int, kind: str, proto: str, orig: Tuple5, xlat: Tuple5, vm: str,
@@ -78,6 +78,7 @@ class Flow:
         self.conn = conn
         self.nsg_checked = False
         self.expiry_at = 0
+        self._epoch = 0       # which checkpoint interval may change it (model/journal.py)
 
     @property
     def deadline_ms(self) -> int:
@@ -125,39 +126,35 @@ def _tuple_json(t: Tuple5) -> dict:
 
 
 class FlowTable:
-    """Flows by id, with look-ups by original tuple and by the reply's tuple."""
+    """Flows by id, with look-ups by original tuple and by the reply's tuple.
+
+    The indexes are journaled dicts (model/journal.py), so the engine can take a checkpoint
+    of the table in O(changes) and restore one with `dict.update`. The tuple indexes hold flow
+    ids, not flows: a flow changed after a checkpoint is a copy (copy-on-write), and only
+    `by_id` has to learn of it.
+    """
 
     def __init__(self):
-        self.by_id: dict[int, Flow] = {}
-        self.by_orig: dict[Tuple5, Flow] = {}
-        self.by_reply: dict[Tuple5, Flow] = {}
-        # Flows per rule, so ending a whole pool's flows (fact 84) touches only those.
-        self.by_rule: dict[str, dict[int, Flow]] = {}
+        self.by_id: CowDict = CowDict()
+        self.by_orig: JournaledDict = JournaledDict()
+        self.by_reply: JournaledDict = JournaledDict()
         self.next_id = 1
 
     def __len__(self) -> int:
         return len(self.by_id)
 
-    def clone(self) -> "FlowTable":
-        """A copy with copied flows, every index pointing at the copies."""
-        fresh = {id(f): f.clone() for f in self.by_id.values()}
+    def journaled(self) -> tuple[JournaledDict, ...]:
+        return (self.by_id, self.by_orig, self.by_reply)
 
-        def same(f: Flow) -> Flow:
-            c = fresh.get(id(f))
-            if c is None:  # in an index but no longer by id: copy it all the same
-                c = fresh[id(f)] = f.clone()
-            return c
-        new = FlowTable.__new__(FlowTable)
-        for name, value in self.__dict__.items():
-            if name in ("by_id", "by_orig", "by_reply"):
-                value = {k: same(f) for k, f in value.items()}
-            elif name == "by_rule":
-                value = {k: {i: same(f) for i, f in of.items()} for k, of in value.items()}
-            elif not isinstance(value, int):
-                # An index added later: deepcopy, with the flows it holds mapped to the copies.
-                memo = {i: fresh[i] for i in fresh}
-                value = copy.deepcopy(value, memo)
-            setattr(new, name, value)
+    def clone(self) -> "FlowTable":
+        """An independent copy, every flow copied."""
+        new = FlowTable()
+        for f in self.by_id.values():
+            new.by_id[f.id] = f.clone()
+        dict.update(new.by_orig, self.by_orig)
+        dict.update(new.by_reply, self.by_reply)
+        new.by_id.journal = {}
+        new.next_id = self.next_id
         return new
 
     def add(self, kind, proto, orig, xlat, vm, frontend, rule, state, now, idle_ms, conn) -> Flow:
@@ -165,43 +162,51 @@ class FlowTable:
                     idle_ms, conn)
         self.next_id += 1
         self.by_id[flow.id] = flow
-        self.by_orig[orig] = flow
-        self.by_reply[flow.reply_key()] = flow
-        self.by_rule.setdefault(rule, {})[flow.id] = flow
+        self.by_orig[orig] = flow.id
+        self.by_reply[flow.reply_key()] = flow.id
         return flow
 
     def remove(self, flow: Flow) -> None:
         if self.by_id.pop(flow.id, None) is None:
             return
-        if self.by_orig.get(flow.orig) is flow:
+        if dict.get(self.by_orig, flow.orig) == flow.id:
             del self.by_orig[flow.orig]
-        if self.by_reply.get(flow.reply_key()) is flow:
+        if dict.get(self.by_reply, flow.reply_key()) == flow.id:
             del self.by_reply[flow.reply_key()]
-        of_rule = self.by_rule.get(flow.rule)
-        if of_rule is not None:
-            of_rule.pop(flow.id, None)
-            if not of_rule:
-                del self.by_rule[flow.rule]
 
-    def retarget(self, flow: Flow, xlat: Tuple5, vm: str) -> None:
-        """Point a flow at another backend (UDP moving after a probe-down, fact 83)."""
-        if self.by_reply.get(flow.reply_key()) is flow:
+    def retarget(self, flow: Flow, xlat: Tuple5, vm: str) -> Flow:
+        """Point a flow at another backend (UDP moving after a probe-down, fact 83); return
+        the flow as changed."""
+        flow = self.edit(flow.id)
+        if dict.get(self.by_reply, flow.reply_key()) == flow.id:
             del self.by_reply[flow.reply_key()]
         flow.xlat = xlat
         flow.vm = vm
-        self.by_reply[flow.reply_key()] = flow
+        self.by_reply[flow.reply_key()] = flow.id
+        return flow
 
     def get(self, flow_id: int) -> Flow | None:
+        """The flow, for reading: it may be shared with a checkpoint, so never change it."""
+        return dict.get(self.by_id, flow_id)
+
+    def edit(self, flow_id: int) -> Flow | None:
+        """The flow, for changing (copied first if a checkpoint shares it)."""
         return self.by_id.get(flow_id)
 
     def lookup(self, five_tuple: Tuple5) -> Flow | None:
-        return self.by_orig.get(five_tuple)
+        flow_id = self.by_orig.get(five_tuple)
+        return None if flow_id is None else dict.__getitem__(self.by_id, flow_id)
 
     def lookup_reply(self, five_tuple: Tuple5) -> Flow | None:
-        return self.by_reply.get(five_tuple)
+        flow_id = self.by_reply.get(five_tuple)
+        return None if flow_id is None else dict.__getitem__(self.by_id, flow_id)
 
     def of_rule(self, rule: str) -> list[Flow]:
-        return list(self.by_rule.get(rule, {}).values())
+        """The rule's flows, oldest first. A scan: only a pool going down (fact 84) asks."""
+        return sorted((f for f in self.by_id.values() if f.rule == rule), key=_flow_id)
 
     def values(self) -> list[Flow]:
         return list(self.by_id.values())
+
+
+_flow_id = operator.attrgetter("id")

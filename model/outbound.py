@@ -156,6 +156,7 @@ def snat_out(eng, conn_id: str, i: int, packet: Packet) -> None:
     lb_node = f"lb:{t.load_balancer.name}"
     flow = s.flows.lookup(packet.five_tuple)
     if flow is not None:
+        flow = s.flows.edit(flow.id)  # touched below: a copy if a checkpoint shares it
         _, xsrc, xsport, _, _ = flow.xlat
         after, diff = rewrite(packet, src=xsrc, sport=xsport)
         flow.touch(s.now, packet.size)

@@ -7,6 +7,7 @@ import random
 
 from .flows import FlowTable, slot_copier
 from .health import ProbeState
+from .journal import CowDict, JournaledDict
 from .snat import SnatTable
 from .topology import Topology
 from .trace import RaisedWarning
@@ -40,7 +41,7 @@ class Conn:
         "response_bytes", "hold_ms", "keepalive_ms", "close", "status", "outcome", "family",
         "served_by", "client_saw", "server_saw", "seen", "attempts", "candidates",
         "flow_expired", "last_failure", "want_family", "answered", "awaiting", "hold_until",
-        "keepalive_due",
+        "keepalive_due", "_epoch",
     )
 
     def __init__(self, id: str, kind: str, origin: str, to: str, proto: str, port: int):
@@ -72,6 +73,7 @@ class Conn:
         self.awaiting = False       # a request or FIN is in flight
         self.hold_until: int | None = None
         self.keepalive_due: int | None = None
+        self._epoch = 0                # which checkpoint interval may change it (model/journal.py)
 
     @property
     def active(self) -> Attempt | None:
@@ -99,7 +101,9 @@ class State:
         self.rng = random.Random(seed)
         self.topology = topology
         self.raw = raw
-        self.conns: dict[str, Conn] = {}
+        # Handlers take a connection to change with `conns[id]` / `conns.get(id)` (copied on
+        # write, model/journal.py); views read `dict.get` or the values, and never change them.
+        self.conns: CowDict = CowDict()
         self.flows = FlowTable()
         self.probes: dict[tuple[str, str], ProbeState] = {}
         self.vm_running: dict[str, bool] = {}
@@ -113,7 +117,7 @@ class State:
         self.findings_seen: set = set()
 
     def clone(self) -> "State":
-        """An independent copy for a checkpoint, many times faster than `copy.deepcopy`.
+        """An independent copy, many times faster than `copy.deepcopy`.
 
         Values never changed in place (packets, steps, warnings, tuples, and the topology and
         raw configuration, which a `set` replaces) are shared; each mutable record is copied
@@ -121,28 +125,67 @@ class State:
         stays correct before it is made fast.
         """
         new = State.__new__(State)
-        d = self.__dict__.copy()
-        new.__dict__ = d
-        for name, value in d.items():
-            if name not in _SHARED and name not in _COPIED:
-                d[name] = copy.deepcopy(value)
-        d["heap"] = self.heap[:]  # entries are tuples of immutable values
-        rng = random.Random()
-        rng.setstate(self.rng.getstate())
-        d["rng"] = rng
-        d["conns"] = {k: c.clone() for k, c in self.conns.items()}
-        d["flows"] = self.flows.clone()
-        d["probes"] = {k: p.clone() for k, p in self.probes.items()}
-        d["snat"] = copy.deepcopy(self.snat)  # outbound connections only: small
-        for name in ("vm_running", "service_mode", "ports", "outbound_frontend"):
-            d[name] = dict(d[name])
-        d["warnings"] = self.warnings[:]
-        d["injected"] = self.injected[:]
-        d["findings_seen"] = set(self.findings_seen)
+        new.__dict__ = self._copy_small()
+        new.heap = self.heap[:]  # entries are tuples of immutable values
+        conns = CowDict()
+        for k, c in self.conns.items():
+            conns[k] = c.clone()
+        conns.journal = {}
+        new.conns = conns
+        new.flows = self.flows.clone()
         return new
+
+    # ---- checkpoints (model/engine.py) --------------------------------------------------------
+
+    def journaled(self) -> tuple[JournaledDict, ...]:
+        """The big collections, which keep their own journal instead of being copied."""
+        return (self.conns,) + self.flows.journaled()
+
+    def freeze(self) -> None:
+        """Start a new epoch: records stored so far may be shared by a checkpoint."""
+        self.conns.freeze()
+        self.flows.by_id.freeze()
+
+    def mark(self) -> dict:
+        """A copy of everything but the journaled collections and the heap: small, so a
+        checkpoint keeps one at every interval."""
+        small = self._copy_small()
+        small["flows_next_id"] = self.flows.next_id
+        for name in _BIG:
+            small.pop(name, None)
+        return small
+
+    def restore_mark(self, small: dict) -> None:
+        """Put back what `mark()` kept (copied again, so the mark stays as it was)."""
+        d = _copy_values(dict(small))
+        self.flows.next_id = d.pop("flows_next_id")
+        self.__dict__.update(d)
+
+    def _copy_small(self) -> dict:
+        d = _copy_values(self.__dict__.copy())
+        return d
+
+
+def _copy_values(d: dict) -> dict:
+    """Copy in place every mutable value of a state's attribute dict but the big three."""
+    for name, value in d.items():
+        if name not in _SHARED and name not in _COPIED and name not in _BIG \
+                and name != "flows_next_id":
+            d[name] = copy.deepcopy(value)
+    rng = random.Random()
+    rng.setstate(d["rng"].getstate())
+    d["rng"] = rng
+    d["probes"] = {k: p.clone() for k, p in d["probes"].items()}
+    d["snat"] = copy.deepcopy(d["snat"])  # outbound connections only: small
+    for name in ("vm_running", "service_mode", "ports", "outbound_frontend"):
+        d[name] = dict(d[name])
+    d["warnings"] = d["warnings"][:]
+    d["injected"] = d["injected"][:]
+    d["findings_seen"] = set(d["findings_seen"])
+    return d
 
 
 _SHARED = frozenset({"now", "seq", "topology", "raw", "injected_applied"})
-_COPIED = frozenset({"heap", "rng", "conns", "flows", "probes", "snat", "vm_running",
-                     "service_mode", "ports", "outbound_frontend", "warnings", "injected",
-                     "findings_seen"})
+_COPIED = frozenset({"rng", "probes", "snat", "vm_running", "service_mode", "ports",
+                     "outbound_frontend", "warnings", "injected", "findings_seen"})
+_BIG = frozenset({"heap", "conns", "flows"})

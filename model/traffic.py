@@ -81,7 +81,7 @@ def live_flow(eng, conn: Conn, i: int, packet: Packet, flow_id: int, node: str, 
     A flow can end between two hops (idle timeout, Basic ending a dead pool's flows, fact 84);
     the packet then meets no state and is dropped.
     """
-    flow = eng.state.flows.get(flow_id)
+    flow = eng.state.flows.edit(flow_id)  # the caller changes it (touch, state)
     if flow is None:
         fail(conn, conn.attempts[i], d.DROPPED_NO_FLOW)
         eng.emit(node, kind, d.DROPPED_NO_FLOW, why, packet=packet, conn=conn, facts=facts)
@@ -333,7 +333,7 @@ def existing_flow(eng, conn: Conn, i: int, packet: Packet, flow, node: str) -> N
                 member, _ = moved
                 xlat = (flow.proto, packet.src, packet.sport,
                         packet.dst if rule.floating_ip else member.address, rule.backend_port)
-                eng.state.flows.retarget(flow, xlat, member.vm)
+                flow = eng.state.flows.retarget(flow, xlat, member.vm)
                 reason = (f"UDP flow #{flow.id} moves from {old} ({state}) to {member.vm}: UDP "
                           "keeps no connection state, so it is hashed again over healthy members")
                 ids, facts = ("backend-down-udp-moves",), (83,)
@@ -847,7 +847,7 @@ def send(eng, conn: Conn, flags: str, size: int, what: str, ids=(), facts=(),
 @handler("flow_expiry")
 def flow_expiry(eng, flow_id: int) -> None:
     s = eng.state
-    flow = s.flows.get(flow_id)
+    flow = s.flows.edit(flow_id)
     if flow is None:
         return
     if s.now < flow.deadline_ms:

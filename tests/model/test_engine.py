@@ -148,11 +148,11 @@ def test_goto_forward_steps_ahead():
 
 
 def test_time_travel_across_checkpoints(monkeypatch):
-    monkeypatch.setattr(engine_mod, "CHECKPOINT_MIN_STEPS", 1)
+    monkeypatch.setattr(engine_mod, "CHECKPOINT_STEPS", 7)
     eng = all_steps()
     full = list(eng.records)
     final = snapshot(eng)
-    marks = [n for n, _ in eng._checkpoints]
+    marks = [i * 7 for i in range(len(eng._marks))]
     assert len(marks) >= 3                              # several checkpoints were taken
     targets = [marks[1], marks[1] + 1, marks[-1] - 1, marks[-1], len(full) - 3, 1, marks[2] + 2]
     for n in targets:
@@ -162,13 +162,17 @@ def test_time_travel_across_checkpoints(monkeypatch):
         assert eng.records == full and snapshot(eng) == final
 
 
-def test_checkpoint_interval_grows_with_state_size(monkeypatch):
-    monkeypatch.setattr(engine_mod, "CHECKPOINT_MIN_STEPS", 1)
+def test_goto_replays_at_most_one_checkpoint_interval(monkeypatch):
+    monkeypatch.setattr(engine_mod, "CHECKPOINT_STEPS", 5)
     eng = all_steps()
-    marks = [n for n, _ in eng._checkpoints]
-    gaps = [b - a for a, b in zip(marks, marks[1:])]
-    # Each gap is at least four times the state's size then, so copying costs O(1) per step.
-    assert gaps and min(gaps) >= 4
+    full = list(eng.records)
+    replayed = []
+    step = eng.step
+    eng.step = lambda *a: replayed.append(1) or step(*a)
+    for n in (len(full) - 1, 3, len(full) - 2, 9, 1, len(full)):
+        replayed.clear()
+        eng.goto(n)
+        assert eng.records == full[:n] and len(replayed) <= 5
 
 
 def test_inject_adds_an_event_at_the_current_time():
