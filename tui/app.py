@@ -15,6 +15,7 @@ from model.durations import format_ms
 from model.errors import ScenarioError
 from model.scenario import Scenario
 from tui.screens.forms import JumpScreen, OpenScreen, WarningScreen
+from tui.app_classroom import Classroom
 from tui.app_injections import Injections
 from tui.app_lessons import LessonMode
 from tui.lessons import LessonState
@@ -26,11 +27,12 @@ from tui.widgets.steplog import StepLog
 from tui.widgets.topology import NodeBox, TopologyMap
 
 SPEEDS = (1, 2, 5, 10, 20, 50)  # steps per second when playing
-STACK_BELOW = 140     # columns: under this the map sits above the inspector
+STACK_BELOW = 155     # columns: under this the map sits above the inspector (narrower, the
+                      # side-by-side map wraps IPv6 addresses)
 COMPACT_BELOW = (100, 30)  # columns, rows: under either, the map shows names only
 
 
-class Lb6App(LessonMode, Injections, App):
+class Lb6App(Classroom, LessonMode, Injections, App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "lb6"
     BINDINGS = [
@@ -59,6 +61,8 @@ class Lb6App(LessonMode, Injections, App):
         Binding("k", "checkpoints", "Checkpoints", show=False, id="lesson.checkpoints"),
         Binding("u", "summary", "Summary", show=False, id="lesson.summary"),
         Binding("t", "compare", "Twin stack", show=False, id="compare"),
+        Binding("e", "class_explore", "Explore", id="class.explore"),  # only in a class
+        Binding("g", "class_rejoin", "Rejoin", id="class.rejoin"),     # (lb6 serve --lead)
         Binding("escape", "show_step", "Step view", show=False, id="inspector.step"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -334,7 +338,8 @@ class Lb6App(LessonMode, Injections, App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            if binding.action in ("quit", "help", "show_step"):
+            if binding.action in ("quit", "help", "show_step") or \
+                    self.check_action(binding.action, ()) is False:
                 continue
             yield SystemCommand(binding.description or binding.action,
                                 f"{binding.description} ({binding.key.split(',')[0]})",

@@ -30,6 +30,7 @@ exit codes:
   check  0 clean or only warnings/info, 1 a finding Azure would refuse, 2 bad input
   run --golden  0 the replay matches the trace, 1 a step differs, 2 bad input
   export, screenshot  0 written, 2 bad input
+  serve  0 ended with Ctrl+C, 2 bad input (scenario, port in use, no serve extra)
 
 examples:
   lb6 run dual_stack_web_farm
@@ -38,7 +39,8 @@ examples:
   lb6 schema > lb6-scenario.schema.json
   lb6 export dual_stack_web_farm --pcap farm.pcapng --mermaid farm.mmd
   lb6 export dual_stack_web_farm --json farm.json && lb6 run --golden farm.json
-  lb6 screenshot dual_stack_web_farm --step 9 -o step9.svg"""
+  lb6 screenshot dual_stack_web_farm --step 9 -o step9.svg
+  lb6 serve lesson_1_first_dual_stack_request --lead"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +102,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", nargs="?", default=library.DEFAULT_SCENARIO, metavar="FILE_OR_NAME")
     _add_load_options(p)
 
+    p = sub.add_parser("serve", help="serve the explorer to browsers; --lead runs a class that "
+                                     "follows you",
+                       description="Serve the explorer to web browsers (each browser gets its own "
+                                   "explorer). With --lead, lb6 prints two links: yours leads, and "
+                                   "every student who opens the join link follows your steps, "
+                                   "can break away (e) and rejoin (g), and answers your lesson's "
+                                   "questions. Needs the serve extra: pip install 'lb6[serve]'.")
+    p.add_argument("target", nargs="?", default=library.DEFAULT_SCENARIO, metavar="FILE_OR_NAME")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; "
+                        "0.0.0.0 lets a classroom network in)")
+    p.add_argument("--port", type=_port, default=8000,
+                   help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument("--lead", action="store_true",
+                   help="run a class: print a lead link for you and a join link for students")
+    _add_load_options(p)
+
     p = sub.add_parser("export", help="write a replay as a pcapng capture, a JSON trace or a "
                                       "Mermaid sequence diagram",
                        description="Replay a scenario and write it out: --pcap as real packets for "
@@ -128,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="terminal size to render (default 120x40)")
     _add_load_options(p)
     return parser
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
 
 
 def _version() -> str:
@@ -452,6 +481,26 @@ def cmd_explore(args) -> int:
     return run_explorer(scenario)
 
 
+def cmd_serve(args) -> int:
+    scenario = load_from(args)  # a bad scenario is exit 2 before anything listens
+    try:
+        from tui.classroom.hub import Hub, new_token
+        from tui.classroom.server import ClassServer, ServeError, explorer_command
+    except ImportError as exc:
+        error(f"lb6 serve needs textual-serve, which is not installed ({exc.name} is missing): "
+              "pip install 'lb6[serve]'")
+        return EXIT_BAD_INPUT
+    hub = Hub(join_token=new_token(), lead_token=new_token() if args.lead else None)
+    server = ClassServer(explorer_command(args.target, args.format, args.parameters), hub,
+                         host=args.host, port=args.port, title=scenario.title)
+    try:
+        server.serve()
+    except ServeError as exc:
+        error(f"lb6 serve: {exc}")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
 # ---- export, screenshot and golden traces ---------------------------------------------------
 
 
@@ -633,7 +682,7 @@ def _cell(value) -> str:
 COMMANDS = {"compare": cmd_compare, "run": cmd_run, "check": cmd_check, "import": cmd_import,
             "scenarios": cmd_scenarios, "schema": cmd_schema,
             "catalogue": cmd_catalogue, "explore": cmd_explore,
-            "export": cmd_export, "screenshot": cmd_screenshot}
+            "export": cmd_export, "screenshot": cmd_screenshot, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
