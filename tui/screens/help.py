@@ -37,6 +37,7 @@ KEYS = (
         ("k", "return to a checkpoint"),
         ("u", "the lesson summary and score"),
         ("t", "twin-stack comparison: one request over IPv4 and over IPv6, side by side"),
+        ("e / g", "in a class (lb6 serve --lead): explore on your own / rejoin the class"),
     )),
     ("Everything else", (
         ("ctrl+o", "open another scenario"),
