@@ -27,7 +27,7 @@ from . import events as _events  # noqa: F401  (registers handlers)
 from . import probing as _probing  # noqa: F401
 from . import traffic as _traffic  # noqa: F401
 from .health import ProbeState
-from .journal import apply_values, compose
+from .journal import apply_changes
 from .packet import Packet
 from .registry import HANDLERS
 from .scenario import Scenario, TimedEvent
@@ -42,11 +42,12 @@ CHECKPOINT_STEPS = 1000
 
 class Chunk:
     """What changed from one checkpoint to the next: a `journal.Diff` per journaled collection,
-    and the heap entries pushed (and still there) and popped (that were there before)."""
+    and the heap entries pushed (and still there) and popped (that were there before), each
+    by sequence number (unique, so it identifies an entry)."""
 
     __slots__ = ("diffs", "heap_add", "heap_del")
 
-    def __init__(self, diffs: tuple, heap_add: tuple, heap_del: tuple):
+    def __init__(self, diffs: tuple, heap_add: dict, heap_del: dict):
         self.diffs = diffs
         self.heap_add = heap_add
         self.heap_del = heap_del
@@ -162,12 +163,11 @@ class Engine:
         s = self.state
         i = len(self.records) // CHECKPOINT_STEPS
         if i > len(self._chunks):
-            pushed = {e[1] for e in self._pushed}   # sequence numbers are unique
-            popped = {e[1] for e in self._popped}
-            self._chunks.append(Chunk(
-                tuple(d.take_diff() for d in s.journaled()),
-                tuple(e for e in self._pushed if e[1] not in popped),
-                tuple(e for e in self._popped if e[1] not in pushed)))
+            pushed = {e[1]: e for e in self._pushed}
+            popped = {e[1]: e for e in self._popped}
+            added = {seq: e for seq, e in pushed.items() if seq not in popped}
+            removed = {seq: e for seq, e in popped.items() if seq not in pushed}
+            self._chunks.append(Chunk(tuple(d.take_diff() for d in s.journaled()), added, removed))
             self._marks.append(self._share_unchanged(s.mark(), self._marks[-1]))
         else:
             for d in s.journaled():
@@ -199,9 +199,9 @@ class Engine:
         if n == position:
             return self.records[-1] if self.records else None
         target = min(n // CHECKPOINT_STEPS, len(self._chunks))
-        if n < position or target > self._base:
-            self._restore(target)
-        with collector_paused():
+        with collector_paused():  # a restore allocates much, and the GC would scan every step
+            if n < position or target > self._base:
+                self._restore(target)
             while len(self.records) < n:
                 if self.step() is None:
                     break
@@ -213,40 +213,34 @@ class Engine:
         s = self.state
         base = self._base
         journaled = s.journaled()
-        values = [[d.journal] for d in journaled]
-        # The heap as "drop these sequence numbers, then add these entries".
-        dropped: set[int] = set()
-        added: dict[int, tuple] = {}
-
-        def heap_change(remove, add) -> None:
-            for e in remove:
-                added.pop(e[1], None)
-                dropped.add(e[1])
-            for e in add:
-                added[e[1]] = e
-
-        pushed_now = {e[1] for e in self._pushed}
-        heap_change(self._pushed, [e for e in self._popped if e[1] not in pushed_now])
+        changes = [[d.take_undo()] for d in journaled]
+        # The heap: each entry is pushed once and popped once, in that order, so over a run
+        # of chunks the change is "drop the entries of `gone`, add those of `back`" whatever
+        # the order. The live journal comes first: it undoes the pushes and pops since `_base`.
+        pushed = {e[1] for e in self._pushed}
+        popped = {e[1]: e for e in self._popped if e[1] not in pushed}
+        gone: set[int] = set()
+        back: dict[int, tuple] = {}
         if target >= base:
             for chunk in self._chunks[base:target]:
-                for v, diff in zip(values, chunk.diffs):
-                    v.append(diff.redo)
-                heap_change(chunk.heap_del, chunk.heap_add)
+                for c, diff in zip(changes, chunk.diffs):
+                    c.append(diff.redo)
+                gone.update(chunk.heap_del)
+                back.update(chunk.heap_add)
         else:
             for chunk in reversed(self._chunks[target:base]):
-                for v, diff in zip(values, chunk.diffs):
-                    v.append(diff.undo)
-                heap_change(chunk.heap_add, chunk.heap_del)
-        for d, v in zip(journaled, values):
-            d.journal = {}
-            if apply_values(d, compose(v)) and d is s.flows.by_id:
+                for c, diff in zip(changes, chunk.diffs):
+                    c.append(diff.undo)
+                gone.update(chunk.heap_add)
+                back.update(chunk.heap_del)
+        back.update(popped)
+        newest_flow = next(reversed(s.flows.by_id), 0)
+        for d, c in zip(journaled, changes):
+            new = apply_changes(d, c)
+            if new and d is s.flows.by_id and min(new) < newest_flow:
                 _keep_id_order(d)
-        heap = s.heap
-        if dropped:
-            heap = [e for e in heap if e[1] not in dropped]
-        heap.extend(added.values())
-        heapq.heapify(heap)
-        s.heap = heap
+        s.heap = _rebuilt_heap(s.heap, pushed | gone, [e for seq, e in back.items()
+                                                        if seq not in gone])
         self._move_records(target * CHECKPOINT_STEPS)
         s.restore_mark(self._marks[target])
         s.freeze()
@@ -382,10 +376,21 @@ class Engine:
 
 
 def _keep_id_order(by_id: dict) -> None:
-    """Flows came back that had been removed: put the table back in id order (creation order,
-    which `values()` and the explorer show) after `dict.update` appended them."""
-    keys = list(by_id)
-    if keys != sorted(keys):
-        items = sorted(dict.items(by_id))
-        dict.clear(by_id)
-        dict.update(by_id, items)
+    """Flows came back that had been removed, after newer ones: put the table back in id
+    order (creation order, which `values()` and the explorer show)."""
+    items = sorted(dict.items(by_id))
+    dict.clear(by_id)
+    dict.update(by_id, items)
+
+
+def _rebuilt_heap(heap: list, drop: set, add: list) -> list:
+    """The heap without the entries whose sequence number is in `drop`, with `add`."""
+    if not drop and len(add) * 16 < len(heap):
+        for e in add:
+            heapq.heappush(heap, e)
+        return heap
+    if drop:
+        heap = [e for e in heap if e[1] not in drop]
+    heap.extend(add)
+    heapq.heapify(heap)
+    return heap

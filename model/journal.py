@@ -81,14 +81,13 @@ class JournaledDict(dict):
         undo = self.journal
         self.journal = {}
         get = dict.get
-        redo = {k: get(self, k, MISSING) for k in undo}
-        return Diff(undo, redo)
+        return Diff(undo, {k: get(self, k, MISSING) for k in undo})
 
-    def rewind(self) -> None:
-        """Put back the values of the last checkpoint (drops the journal)."""
+    def take_undo(self) -> "Change":
+        """The change that puts back the values of the last checkpoint, and a fresh journal."""
         undo = self.journal
         self.journal = {}
-        apply_values(self, undo)
+        return Change(undo)
 
     def plain_copy(self) -> dict:
         return dict(self)
@@ -136,39 +135,53 @@ class CowDict(JournaledDict):
         self.epoch = new_epoch()
 
 
+class Change:
+    """Values to set in a dict: `sets` (key -> value) and `dels` (keys to remove), kept apart
+    so that composing and applying many of them is C-level dict and set work."""
+
+    __slots__ = ("sets", "dels")
+
+    def __init__(self, values: dict):
+        dels = [k for k, v in values.items() if v is MISSING]
+        if dels:
+            values = {k: v for k, v in values.items() if v is not MISSING}
+        self.sets = values
+        self.dels = frozenset(dels)
+
+    def __len__(self) -> int:
+        return len(self.sets) + len(self.dels)
+
+
 class Diff:
-    """One container's change between two checkpoints: `undo` (key -> value before, MISSING
-    when absent) and `redo` (key -> value after)."""
+    """One collection's change between two checkpoints, both ways."""
 
     __slots__ = ("undo", "redo")
 
     def __init__(self, undo: dict, redo: dict):
-        self.undo = undo
-        self.redo = redo
+        self.undo = Change(undo)
+        self.redo = Change(redo)
 
     def __len__(self) -> int:
         return len(self.undo)
 
 
-def compose(values: list[dict]) -> dict:
-    """Several diffs' values applied in order, as one (the last value of each key wins)."""
-    if len(values) == 1:
-        return values[0]
-    out: dict = {}
-    for v in values:
-        out.update(v)
-    return out
-
-
-def apply_values(d: dict, values: dict) -> int:
-    """Set each key of `values` in `d` (deleting MISSING ones) without journaling; return how
-    many keys `d` did not hold before (they go to the end of the dict's order)."""
-    missing = [k for k, v in values.items() if v is MISSING]
+def apply_changes(d: dict, changes: list[Change]) -> set:
+    """Apply `changes` to `d` in order, without journaling, as one removal and one
+    `dict.update`; return the keys that `d` did not hold before (they go to the end of the
+    dict's order)."""
+    sets: dict = {}
+    dels: set = set()
+    for c in changes:
+        if c.dels:
+            for k in c.dels:
+                sets.pop(k, None)
+            dels |= c.dels
+        if dels:
+            dels.difference_update(c.sets)
+        sets.update(c.sets)
     dict_pop = dict.pop
-    for k in missing:
+    for k in dels:
         dict_pop(d, k, None)
-    if missing:
-        values = {k: v for k, v in values.items() if v is not MISSING}
-    before = len(d)
-    dict.update(d, values)
-    return len(d) - before
+    new = sets.keys() - d.keys()
+    dict.update(d, sets)
+    return new

@@ -97,7 +97,7 @@ def big(args: dict) -> dict:
     peak = peak_rss_bytes()
     out = {"flows": flows, "steps": steps, "engine_s": run_s, "load_s": load_s,
            "flows_in_table": len(eng.state.flows), "connections": len(eng.state.conns),
-           "checkpoints": len(eng._checkpoints)}
+           "checkpoints": len(eng._marks)}
     # Cost per step by decade of the trace (CPU time; checkpoints amortised in their decade).
     out["us_per_step"] = {
         "1-10k": w.mean_us(0, 10_000),
@@ -112,7 +112,7 @@ def big(args: dict) -> dict:
     deep_size([scenario, eng.state.topology, eng.scenario], seen)  # shared, not per flow
     state_bytes = deep_size([eng.state], seen)
     records_bytes = deep_size([eng.records], seen)
-    checkpoint_bytes = deep_size([eng._checkpoints], seen)
+    checkpoint_bytes = deep_size([eng._marks, eng._chunks], seen)
     out["memory"] = {
         "rss_after_load": rss_loaded,
         "peak_rss": peak,
