@@ -143,3 +143,22 @@ async def test_a_follower_leaving_does_not_disturb_the_others(classroom):
         await lead.press("n")
         await settle(lead, lambda: stays.session.position == 1)
         await settle(lead, lambda: "1 following" in bar(lead_app))
+
+
+async def test_followers_follow_a_reset_and_another_scenario(classroom):
+    from model.library import find
+    from model.scenario import load_scenario
+    async with AsyncExitStack() as stack:
+        lead_app, lead, students = await open_class(classroom, stack)
+        assert lead_app.inject("stop_vm", {"vm": "web1"})
+        await settle(lead, lambda: all(not a.session.engine.state.vm_running.get("web1", True)
+                                       for a, _ in students))
+        await lead.press("r")  # the lead forgets its injection: so must the class
+        await settle(lead, lambda: all(a.session.engine.state.injected == [] and
+                                       a.session.position == 0 for a, _ in students))
+
+        await lead_app._open(load_scenario(find("ipv6_only_client")))  # as ctrl+o does
+        await lead.press("n")
+        await settle(lead, lambda: all(a.session.scenario.name == "ipv6_only_client" and
+                                       a.session.position == 1 for a, _ in students))
+        assert all(a.title == lead_app.title for a, _ in students)
