@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import itertools
 from contextlib import contextmanager
 from typing import Iterable
 
@@ -38,6 +39,12 @@ from .trace import NO_REFS, RaisedWarning, Refs, Step
 # (about 25 µs each, tests/perf), after applying the changes in between. Denser costs memory:
 # each checkpoint keeps the records it changed and a copy of the small part of the state.
 CHECKPOINT_STEPS = 1000
+# Every ANCHOR_CHUNKS checkpoints an anchor also keeps plain copies of the big collections, so
+# that a far goto applies at most half that many chunks of changes. Copying from an anchor
+# costs about as much as applying ANCHOR_COST_CHUNKS chunks (tests/perf, 100k flows); an anchor
+# holds one dict per collection, about 50 bytes per entry.
+ANCHOR_CHUNKS = 64
+ANCHOR_COST_CHUNKS = 8
 
 
 class Chunk:
@@ -88,6 +95,7 @@ class Engine:
         # `_chunks[i]`, the change from it to checkpoint i + 1.
         self._marks: list[dict] = [self.state.mark()]
         self._chunks: list[Chunk] = []
+        self._anchors: list[tuple] = [self._anchor()]  # at every ANCHOR_CHUNKS-th checkpoint
         self._base = 0                      # the live journal runs from checkpoint _base
         self._ahead: list[Step] = []        # steps already computed past this one, last first
         # Steps share equal node names and refs: a million steps repeat a few hundred values.
@@ -169,6 +177,8 @@ class Engine:
             removed = {seq: e for seq, e in popped.items() if seq not in pushed}
             self._chunks.append(Chunk(tuple(d.take_diff() for d in s.journaled()), added, removed))
             self._marks.append(self._share_unchanged(s.mark(), self._marks[-1]))
+            if i % ANCHOR_CHUNKS == 0:
+                self._anchors.append(self._anchor())
         else:
             for d in s.journaled():
                 d.journal = {}
@@ -176,6 +186,13 @@ class Engine:
         self._popped = []
         s.freeze()
         self._base = i
+
+    def _anchor(self) -> tuple:
+        """Plain copies of the journaled collections and the heap (sorted): a restore far
+        from the live state starts from the nearest of these instead of walking every chunk
+        in between. The records are shared; `freeze` right after makes them copy-on-write."""
+        s = self.state
+        return tuple(dict(d) for d in s.journaled()), sorted(s.heap)
 
     @staticmethod
     def _share_unchanged(mark: dict, before: dict) -> dict:
@@ -208,39 +225,53 @@ class Engine:
         return self.records[-1] if self.records else None
 
     def _restore(self, target: int) -> None:
-        """Put the state at checkpoint `target`: undo the live journal back to checkpoint
-        `_base`, then apply the chunks' changes from there to `target`, each collection once."""
+        """Put the state at checkpoint `target`, from the live state or from the nearest
+        anchor, whichever has fewer chunks of changes in between."""
         s = self.state
-        base = self._base
         journaled = s.journaled()
-        changes = [[d.take_undo()] for d in journaled]
+        anchor = min(target + ANCHOR_CHUNKS // 2, len(self._chunks)) // ANCHOR_CHUNKS
+        start = anchor * ANCHOR_CHUNKS
+        if abs(target - start) + ANCHOR_COST_CHUNKS < abs(target - self._base):
+            # Start from the anchor's copies: the live journal no longer matters.
+            copies, sorted_heap = self._anchors[anchor]
+            for d, copy in zip(journaled, copies):
+                d.journal = {}
+                dict.clear(d)
+                dict.update(d, copy)
+            changes = [[] for _ in journaled]
+            pushed: set[int] = set()
+            back: dict[int, tuple] = {}
+            heap = sorted_heap[:]  # a sorted list is a heap, and stays one when filtered
+        else:
+            # Undo the live journal back to checkpoint `_base`: the pushes and pops since.
+            start = self._base
+            changes = [[d.take_undo()] for d in journaled]
+            pushed = {e[1] for e in self._pushed}
+            back = {e[1]: e for e in self._popped if e[1] not in pushed}
+            heap = s.heap
         # The heap: each entry is pushed once and popped once, in that order, so over a run
         # of chunks the change is "drop the entries of `gone`, add those of `back`" whatever
-        # the order. The live journal comes first: it undoes the pushes and pops since `_base`.
-        pushed = {e[1] for e in self._pushed}
-        popped = {e[1]: e for e in self._popped if e[1] not in pushed}
+        # the order.
         gone: set[int] = set()
-        back: dict[int, tuple] = {}
-        if target >= base:
-            for chunk in self._chunks[base:target]:
+        if target >= start:
+            for chunk in self._chunks[start:target]:
                 for c, diff in zip(changes, chunk.diffs):
                     c.append(diff.redo)
                 gone.update(chunk.heap_del)
                 back.update(chunk.heap_add)
         else:
-            for chunk in reversed(self._chunks[target:base]):
+            for chunk in reversed(self._chunks[target:start]):
                 for c, diff in zip(changes, chunk.diffs):
                     c.append(diff.undo)
                 gone.update(chunk.heap_add)
                 back.update(chunk.heap_del)
-        back.update(popped)
-        newest_flow = next(reversed(s.flows.by_id), 0)
         for d, c in zip(journaled, changes):
-            new = apply_changes(d, c)
-            if new and d is s.flows.by_id and min(new) < newest_flow:
-                _keep_id_order(d)
-        s.heap = _rebuilt_heap(s.heap, pushed | gone, [e for seq, e in back.items()
-                                                        if seq not in gone])
+            new = apply_changes(d, c) if c else ()
+            if new and d is s.flows.by_id:
+                _keep_id_order(d, len(new))
+        s.heap = _rebuilt_heap(heap, pushed | gone, [e for seq, e in back.items()
+                                                     if seq not in gone],
+                               still_heap=heap is not s.heap)
         self._move_records(target * CHECKPOINT_STEPS)
         s.restore_mark(self._marks[target])
         s.freeze()
@@ -336,6 +367,7 @@ class Engine:
         # The checkpoints past the current interval belong to the future being replaced.
         del self._chunks[self._base:]
         del self._marks[self._base + 1:]
+        del self._anchors[self._base // ANCHOR_CHUNKS + 1:]
         self._ahead.clear()  # that future is no longer the one ahead
         self._injections.append((position, self.state.now, event))
         self._apply_injections()
@@ -375,22 +407,30 @@ class Engine:
         return dict.get(self.state.conns, cid)  # for reading: `conns.get` copies to change it
 
 
-def _keep_id_order(by_id: dict) -> None:
-    """Flows came back that had been removed, after newer ones: put the table back in id
-    order (creation order, which `values()` and the explorer show)."""
-    items = sorted(dict.items(by_id))
-    dict.clear(by_id)
-    dict.update(by_id, items)
+def _keep_id_order(by_id: dict, appended: int) -> None:
+    """Flows came back (`dict.update` appended them): keep the table in id order (creation
+    order, which `values()` and the explorer show). The rest was in order already, so only
+    the appended keys and the one before them need a look."""
+    tail = list(itertools.islice(reversed(by_id), appended + 1))
+    if tail != sorted(tail, reverse=True):
+        items = sorted(dict.items(by_id))
+        dict.clear(by_id)
+        dict.update(by_id, items)
 
 
-def _rebuilt_heap(heap: list, drop: set, add: list) -> list:
-    """The heap without the entries whose sequence number is in `drop`, with `add`."""
-    if not drop and len(add) * 16 < len(heap):
-        for e in add:
-            heapq.heappush(heap, e)
-        return heap
+def _rebuilt_heap(heap: list, drop: set, add: list, still_heap: bool = False) -> list:
+    """The heap without the entries whose sequence number is in `drop`, with `add`.
+    `still_heap`: `heap` is sorted, so what is left after the removal is still a heap."""
     if drop:
         heap = [e for e in heap if e[1] not in drop]
-    heap.extend(add)
-    heapq.heapify(heap)
+        if not still_heap:
+            heap.extend(add)
+            heapq.heapify(heap)
+            return heap
+    if len(add) * 16 < len(heap):
+        for e in add:
+            heapq.heappush(heap, e)
+    else:
+        heap.extend(add)
+        heapq.heapify(heap)
     return heap
