@@ -36,18 +36,45 @@ class Inspector(VerticalScroll):
 
 
 class ProbesTable(DataTable):
-    """Per VM and probe: results, streak toward the threshold, rotation per family."""
+    """Per VM and probe: results, streak toward the threshold, rotation per family.
+
+    A step changes a cell or two, if any: the rows are updated in place, and not at all while
+    the tab is hidden (it catches up when shown).
+    """
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("probe", "vm", "state", "last results", "streak", "endpoints in rotation",
-                         "next probe")
+        self._columns = self.add_columns("probe", "vm", "state", "last results", "streak",
+                                          "endpoints in rotation", "next probe")
+        self._session = None
+        self._shown: dict[str, tuple] = {}
 
     def sync(self, session) -> None:
+        self._session = session
+        if not self.is_on_screen:
+            return
+        rows = self._rows(session)
+        if list(rows) != list(self._shown):
+            self.clear()
+            for key, cells in rows.items():
+                self.add_row(*cells, key=key)
+        else:
+            for key, cells in rows.items():
+                for column, old, new in zip(self._columns, self._shown[key], cells):
+                    if old != new:
+                        self.update_cell(key, column, new, update_width=True)
+        self._shown = rows
+
+    def on_show(self) -> None:
+        if self._session is not None:
+            self.sync(self._session)
+
+    @staticmethod
+    def _rows(session) -> dict[str, tuple]:
         engine = session.engine
         t = engine.topology
         now = engine.now
-        self.clear()
+        rows: dict[str, tuple] = {}
         for ps in engine.probe_states():
             probe = t.probes.get(ps.probe)
             vm = t.vm_by_name.get(ps.vm)
@@ -67,7 +94,9 @@ class ProbesTable(DataTable):
                 if address:
                     endpoints.append(f"{family} {address}  ", style="green" if up else "red strike")
             next_in = "not probed" if ps.stopped else format_ms(max(0, ps.next_ms - now))
-            self.add_row(ps.probe, ps.vm, state, history, streak, endpoints, next_in)
+            rows[f"{ps.probe}\t{ps.vm}"] = (ps.probe, ps.vm, state, history, streak, endpoints,
+                                           next_in)
+        return rows
 
 
 class WarningsTable(DataTable):

@@ -47,27 +47,67 @@ class StepLog(ScrollView, can_focus=True):
 
     def __init__(self, session, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.session = session
+        self._session = session
         self._cache: dict[tuple, Strip] = {}
+        self._shown: tuple[int, int] | None = None  # (position, known) last painted
+        self._revision = session.revision
+
+    @property
+    def session(self):
+        return self._session
+
+    @session.setter
+    def session(self, session) -> None:
+        """Another scenario opened: nothing painted or cached is valid."""
+        self._session = session
+        self._revision = session.revision
+        self._cache.clear()
+        self._shown = None
 
     def sync(self) -> None:
-        """Resize to the known trace and keep the current step in view."""
-        total = self.session.known
+        """Resize to the known trace, keep the current step in view, repaint what changed.
+
+        A step changes two lines (the old current one and the new), so only those are
+        repainted (scrolling repaints the view by itself): repainting the whole log would redraw
+        its scroll bar too, a good share of a keypress.
+        """
+        session = self.session
+        position, total = session.position, session.known
         self.virtual_size = Size(self.size.width, max(total, 1))
         if len(self._cache) > 4000:
             self._cache.clear()
-        self.refresh()
-        self.call_after_refresh(self._keep_current_in_view)
+        if session.revision != self._revision:  # a reset or an injection rewrote the future
+            self._revision = session.revision
+            self._cache.clear()
+            self._shown = None
+        shown, self._shown = self._shown, (position, total)
+        if not self._keep_current_in_view():
+            self.call_after_refresh(self._keep_current_in_view)
+        if shown is None or total < shown[1]:
+            self.refresh()
+            return
+        # Rows (0-based) whose step changed state: from the earlier current step to the later
+        # one, and any steps newly computed at the end.
+        start, end = max(min(shown[0], position) - 1, 0), max(shown[0], position)
+        if total != shown[1]:
+            start, end = min(start, shown[1]), total
+        self.refresh_lines(start, end - start)
 
-    def _keep_current_in_view(self) -> None:
+    def _keep_current_in_view(self) -> bool:
+        """Scroll so the current step shows; False if the view is not laid out yet."""
         position = self.session.position
         height = self.scrollable_content_region.height
-        if not position or height <= 0:
-            return
-        top = round(self.scroll_offset.y)
+        if not position:
+            return True
+        if height <= 0:
+            return False
         row = position - 1
-        if row < top or row >= top + height:
-            self.scroll_to(y=max(0, row - height // 2), animate=False)
+        top = round(self.scroll_offset.y)
+        if top <= row < top + height:
+            return True
+        self.scroll_to(y=max(0, row - height // 2), animate=False)
+        top = round(self.scroll_offset.y)
+        return top <= row < top + height
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -90,6 +130,7 @@ class StepLog(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
+        self._shown = None
         self.sync()
 
     def on_click(self, event: events.Click) -> None:

@@ -9,6 +9,7 @@ box shows its configuration.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -42,6 +43,27 @@ class NodeBox(Static, can_focus=True):
     def __init__(self, node_id: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self.node_id = node_id
+        self._label: Text | None = None
+
+    def show(self, label: Text) -> None:
+        """Show `label`, doing nothing if it is already shown.
+
+        A step changes one or two places, not the whole map: an unchanged box costs no render,
+        and a changed one whose lines keep their widths (and fit) skips the screen's layout.
+        """
+        old = self._label
+        if old is not None and old == label:
+            return
+        self._label = label
+        self.update(label, layout=old is None or not self._same_size(old, label))
+
+    def _same_size(self, old: Text, new: Text) -> bool:
+        width = self.content_region.width
+        if width <= 0:
+            return False
+        old_lines = [cell_len(line) for line in old.plain.split("\n")]
+        new_lines = [cell_len(line) for line in new.plain.split("\n")]
+        return len(old_lines) == len(new_lines) and max(old_lines + new_lines) <= width
 
     def on_click(self) -> None:
         self.post_message(self.Selected(self.node_id))
@@ -111,14 +133,14 @@ class TopologyMap(Horizontal):
         current = step.node if step else None
         blocked = step.node if step and step.disposition in FAILURES else None
         for nid, box in self._boxes.items():
-            box.set_class(nid == current, "-current")
-            box.set_class(nid in path and nid != current, "-path")
-            box.set_class(nid == blocked, "-blocked")
             label, down = self._label(nid, t)
-            box.set_class(down, "-down")
             if nid == blocked:
                 label = Text("✗ ") + label
-            box.update(label)
+            # One style update per box that changed (a class at a time would cost one each).
+            box.update_classes({"-current": nid == current,
+                                "-path": nid in path and nid != current,
+                                "-blocked": nid == blocked, "-down": down})
+            box.show(label)
 
     # ---- labels ---------------------------------------------------------------------------
 
