@@ -4,16 +4,21 @@ Wraps a private networkx DiGraph (as mininet wraps its graph rather than subclas
 is `kind:name`, each node carries one typed object under the `obj` key and a `role` used by the
 explorer's layout. Look-up tables (address owner, rule by frontend/protocol/port) are built once
 so that per-packet work does not grow with the size of the deployment.
+
+The graph is built on first use: nothing on the load, check or replay path asks for it, and
+importing networkx alone costs about a fifth of a second, which `lb6 check` and the explorer's
+start-up should not pay.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Iterator, TypeVar
-
-import networkx as nx
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator, TypeVar
 
 from .addressing import IPv4, IPv6, parse_network, in_network
+if TYPE_CHECKING:
+    import networkx as nx
+
 from .nodes import (
     BackendPool,
     Client,
@@ -53,7 +58,7 @@ class Owner:
     ip_config: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)  # identity, as before: the graph it held never compared equal
 class Topology:
     vnet: VNet
     public_ips: tuple[PublicIp, ...]
@@ -64,11 +69,18 @@ class Topology:
     clients: tuple[Client, ...]
     hosts: tuple[Host, ...]
     deployment: str = "template"
-    _graph: nx.DiGraph = field(default_factory=nx.DiGraph, repr=False)
 
     def __post_init__(self) -> None:
         self._index()
-        self._build_graph()
+        self._built: nx.DiGraph | None = None
+
+    @property
+    def _graph(self) -> nx.DiGraph:
+        if self._built is None:
+            import networkx as nx
+            self._built = nx.DiGraph()
+            self._build_graph()
+        return self._built
 
     def __deepcopy__(self, memo):
         return self  # replaced, never changed in place: engine checkpoints share it
@@ -180,11 +192,11 @@ class Topology:
 
     def _add(self, kind: str, name: str, obj, role: str) -> str:
         nid = node_id(kind, name)
-        self._graph.add_node(nid, obj=obj, role=role, kind=kind, name=name)
+        self._built.add_node(nid, obj=obj, role=role, kind=kind, name=name)
         return nid
 
     def _build_graph(self) -> None:
-        g = self._graph
+        g = self._built
         lb = self.load_balancer
         self._add("lb", lb.name, lb, "frontend")
         for c in self.clients:
@@ -245,6 +257,7 @@ class Topology:
         return [(a, b, d.get("label", "")) for a, b, d in self._graph.edges(data=True)]
 
     def path(self, source: str, target: str) -> list[str]:
+        import networkx as nx
         try:
             return nx.shortest_path(self._graph, source, target)
         except (nx.NetworkXNoPath, nx.NodeNotFound):
