@@ -33,6 +33,10 @@ class _Builder:
         self.problems: list[Problem] = []
         self.used: dict[str, Path] = {}
         self.reserved = _explicit_addresses(spec)
+        # (network, start) -> the first offset not yet found taken. `used` only grows, so an
+        # offset once found taken stays taken: the next search resumes there instead of
+        # rescanning from `start` (300 VMs made that 90,000 address-to-text conversions).
+        self.next_free: dict[tuple, int] = {}
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(Problem(message, path))
@@ -72,12 +76,14 @@ class _Builder:
         return value
 
     def allocate(self, network, start: int) -> str:
-        for offset in range(start, min(network.num_addresses, 1 << 20)):
+        key = (network, start)
+        for offset in range(self.next_free.get(key, start), min(network.num_addresses, 1 << 20)):
             candidate = str(network.network_address + offset)
             # Skip addresses the file gives explicitly further down: those win (Azure's
             # Dynamic allocation never takes an address that is already claimed).
             if candidate not in self.used and candidate not in self.reserved:
                 self.used[candidate] = ("(assigned)",)
+                self.next_free[key] = offset + 1
                 return candidate
         raise BuildError([Problem(f"no free address left in {network}")])
 
