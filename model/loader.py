@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from .errors import Problem, ScenarioError
-from .importers.common import Deployment, Note, to_scenario
 from .importers.detect import FORMATS, detect
 from .scenario import Scenario, _read, load_scenario_data, load_scenario_text
+
+if TYPE_CHECKING:  # the importers load only for an input that needs them
+    from .importers.common import Deployment, Note
 
 
 @dataclass
@@ -63,6 +66,7 @@ def load_text(text: str, source: str, format: str | None = None,
             f"--parameters applies to ARM templates only, and {source} is read as {fmt}")])
     if fmt == "scenario":
         return Loaded(load_scenario_text(text, source), fmt)
+    from .importers.common import to_scenario
     dep = read_deployment(text, source, fmt, parameters_text, parameters_source)
     title = dep.title or f"{FsPath(source).name} ({ {'arm': 'ARM template', 'azcli': 'az CLI script', 'powershell': 'PowerShell script'}[fmt] })"
     data, locate = to_scenario(dep, title)
