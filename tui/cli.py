@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lb6", description=DESCRIPTION.format(default=library.DEFAULT_SCENARIO),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"lb6 {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="replay scenarios headless and check their expectations",
@@ -159,6 +159,15 @@ def _port(value: str) -> int:
     return port
 
 
+class _VersionAction(argparse._VersionAction):
+    """`--version`, looked up only when asked: importlib.metadata costs every other command
+    tens of milliseconds."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        self.version = f"lb6 {_version()}"
+        super().__call__(parser, namespace, values, option_string)
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -266,8 +275,14 @@ def print_result(console, result, quiet: bool = False) -> None:
     sc = result.scenario
     console.print(Rule(Text(f"{sc.title}  ({sc.name}, seed {eng.seed})"), align="left"))
     if not quiet:
-        for step in eng.records:
-            console.print(present.step_line(step), soft_wrap=True)
+        if console.color_system is None:
+            # A pipe or a file (CI, `> trace.txt`): Rich would emit each line's plain text, so
+            # write that directly; printing 7,000 lines one by one through Rich takes a second.
+            console.file.write("".join(present.step_line(step).plain + "\n"
+                                       for step in eng.records))
+        else:
+            for step in eng.records:
+                console.print(present.step_line(step), soft_wrap=True)
         flows = eng.flows()
         if flows:
             console.print(present.flows_table(flows[:200], eng.now))
