@@ -21,6 +21,8 @@ from __future__ import annotations
 import gc
 import heapq
 import itertools
+import operator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Iterable
 
@@ -78,11 +80,49 @@ def collector_paused():
             gc.enable()
 
 
+class Records(Sequence):
+    """The steps up to the engine's current one, read-only. A view over every step computed,
+    so that going back or forward moves an index instead of a million list entries."""
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, engine: "Engine"):
+        self._engine = engine
+
+    def __len__(self) -> int:
+        return self._engine._position
+
+    def __getitem__(self, i):
+        n = self._engine._position
+        if isinstance(i, slice):
+            return self._engine._steps[slice(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("step index out of range")
+        return self._engine._steps[i]
+
+    def __iter__(self):
+        return itertools.islice(self._engine._steps, self._engine._position)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, (Records, list, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(map(operator.eq, self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} steps>"
+
+
 class Engine:
     def __init__(self, scenario: Scenario, seed: int | None = None):
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
-        self.records: list[Step] = []
+        self._steps: list[Step] = []        # every step computed, past the current one too
+        self._position = 0                  # the current step: the number recorded so far
+        self.records = Records(self)        # the steps up to the current one
         self.state = State(scenario.topology, scenario.raw, self.seed)
         self._pushed: list[tuple] = []      # heap entries pushed and popped since checkpoint _base
         self._popped: list[tuple] = []
@@ -97,7 +137,6 @@ class Engine:
         self._chunks: list[Chunk] = []
         self._anchors: list[tuple] = [self._anchor()]  # at every ANCHOR_CHUNKS-th checkpoint
         self._base = 0                      # the live journal runs from checkpoint _base
-        self._ahead: list[Step] = []        # steps already computed past this one, last first
         # Steps share equal node names and refs: a million steps repeat a few hundred values.
         self._names: dict[str, str] = {}
         self._refs: dict[tuple, Refs] = {}
@@ -134,22 +173,20 @@ class Engine:
         (ticks that record nothing) can never carry the clock past it.
         """
         s = self.state
-        start = len(self.records)
+        start = self._position
         if s.injected_applied < len(self._injections):
             self._apply_injections()
         popped = self._popped
-        while s.heap and len(self.records) == start and (until is None or s.heap[0][0] <= until):
+        while s.heap and self._position == start and (until is None or s.heap[0][0] <= until):
             entry = heapq.heappop(s.heap)
             popped.append(entry)
             s.now = entry[0]
             HANDLERS[entry[2]](self, *entry[3])
-        if len(self.records) == start:
+        if self._position == start:
             return None
-        if self._ahead:
-            self._ahead.pop()  # computed again, identical by determinism
-        if len(self.records) % CHECKPOINT_STEPS == 0:
+        if self._position % CHECKPOINT_STEPS == 0:
             self._checkpoint()
-        return self.records[-1]
+        return self._steps[self._position - 1]
 
     def run(self, until: int | None = None) -> list[Step]:
         """Step until the next event is later than `until` (ms) or nothing is left."""
@@ -169,7 +206,7 @@ class Engine:
         """Close the interval that ends at this step: keep its changes, unless a replay finds
         them already kept. Either way the records stored so far become shared."""
         s = self.state
-        i = len(self.records) // CHECKPOINT_STEPS
+        i = self._position // CHECKPOINT_STEPS
         if i > len(self._chunks):
             pushed = {e[1]: e for e in self._pushed}
             popped = {e[1]: e for e in self._popped}
@@ -208,18 +245,18 @@ class Engine:
         """Put the engine in the state just after step `n` (0 = the start).
 
         Restores the checkpoint at or before `n` and replays from it, unless stepping on from
-        the current state is shorter. Steps past `n` are kept (in `_ahead`), with their
+        the current state is shorter. Steps past `n` are kept, with their
         checkpoints, so a later jump forward restores a checkpoint instead of replaying.
         """
         n = max(0, n)
-        position = len(self.records)
+        position = self._position
         if n == position:
             return self.records[-1] if self.records else None
         target = min(n // CHECKPOINT_STEPS, len(self._chunks))
         with collector_paused():  # a restore allocates much, and the GC would scan every step
             if n < position or target > self._base:
                 self._restore(target)
-            while len(self.records) < n:
+            while self._position < n:
                 if self.step() is None:
                     break
         return self.records[-1] if self.records else None
@@ -229,9 +266,11 @@ class Engine:
         anchor, whichever has fewer chunks of changes in between."""
         s = self.state
         journaled = s.journaled()
-        anchor = min(target + ANCHOR_CHUNKS // 2, len(self._chunks)) // ANCHOR_CHUNKS
+        # Only forward from an anchor: the entries the chunks then drop from its sorted heap
+        # are a prefix of it (the heap pops its least first), and keys are seldom deleted.
+        anchor = target // ANCHOR_CHUNKS
         start = anchor * ANCHOR_CHUNKS
-        if abs(target - start) + ANCHOR_COST_CHUNKS < abs(target - self._base):
+        if target - start + ANCHOR_COST_CHUNKS < abs(target - self._base):
             # Start from the anchor's copies: the live journal no longer matters.
             copies, sorted_heap = self._anchors[anchor]
             for d, copy in zip(journaled, copies):
@@ -241,7 +280,7 @@ class Engine:
             changes = [[] for _ in journaled]
             pushed: set[int] = set()
             back: dict[int, tuple] = {}
-            heap = sorted_heap[:]  # a sorted list is a heap, and stays one when filtered
+            heap = sorted_heap  # copied below: a sorted list is a heap, and stays one
         else:
             # Undo the live journal back to checkpoint `_base`: the pushes and pops since.
             start = self._base
@@ -266,32 +305,23 @@ class Engine:
                 gone.update(chunk.heap_add)
                 back.update(chunk.heap_del)
         for d, c in zip(journaled, changes):
-            new = apply_changes(d, c) if c else ()
+            new = apply_changes(d, c) if c else 0
             if new and d is s.flows.by_id:
-                _keep_id_order(d, len(new))
-        s.heap = _rebuilt_heap(heap, pushed | gone, [e for seq, e in back.items()
-                                                     if seq not in gone],
-                               still_heap=heap is not s.heap)
-        self._move_records(target * CHECKPOINT_STEPS)
+                _keep_id_order(d, new)
+        add = [e for seq, e in back.items() if seq not in gone]
+        if heap is s.heap:
+            s.heap = _rebuilt_heap(heap, pushed | gone, add)
+        else:
+            s.heap = _from_sorted(heap, gone, add)
+        self._position = target * CHECKPOINT_STEPS  # the steps past it stay known
         s.restore_mark(self._marks[target])
         s.freeze()
         self._pushed = []
         self._popped = []
         self._base = target
 
-    def _move_records(self, k: int) -> None:
-        """Make `records` end at step k, moving steps to or from `_ahead`."""
-        position = len(self.records)
-        if k < position:
-            self._ahead.extend(reversed(self.records[k:]))
-            del self.records[k:]
-        elif k > position:
-            take = k - position
-            self.records.extend(reversed(self._ahead[-take:]))
-            del self._ahead[-take:]
-
     def back(self) -> Step | None:
-        return self.goto(len(self.records) - 1)
+        return self.goto(self._position - 1)
 
     # ---- recording ----------------------------------------------------------------------------
 
@@ -300,7 +330,7 @@ class Engine:
              rule: str | None = None, probe: str | None = None, nsg_rule: str | None = None,
              ids: Iterable[str] = (), facts: Iterable[int] = (), conn: Conn | None = None,
              detail=(), warn: Iterable[tuple[str, str, str]] = ()) -> Step:
-        n = len(self.records) + 1
+        n = self._position + 1
         ids = tuple(ids)
         for wid, subject, message in warn:
             self.state.warnings.append(RaisedWarning(wid, n, self.state.now, subject, message))
@@ -315,7 +345,10 @@ class Engine:
         node = self._names.setdefault(node, node)
         step = Step(n, self.state.now, node, kind, packet, after, tuple(rewrite), disposition,
                     reason, refs, conn.id if conn else None, tuple(detail))
-        self.records.append(step)
+        if n > len(self._steps):
+            self._steps.append(step)
+        # else a replay: the step kept is the same, by determinism
+        self._position = n
         if conn is not None and disposition not in conn.seen:
             # Distinct dispositions only, so it stays within the small vocabulary; as a tuple
             # shared by every connection that saw the same ones, a checkpoint need not copy it.
@@ -362,20 +395,20 @@ class Engine:
         """
         from .events import validate_injected
         validate_injected(self, event)
-        position = len(self.records)
+        position = self._position
         self._injections = [i for i in self._injections if i[0] <= position]
         # The checkpoints past the current interval belong to the future being replaced.
         del self._chunks[self._base:]
         del self._marks[self._base + 1:]
         del self._anchors[self._base // ANCHOR_CHUNKS + 1:]
-        self._ahead.clear()  # that future is no longer the one ahead
+        del self._steps[position:]  # that future is no longer the one ahead
         self._injections.append((position, self.state.now, event))
         self._apply_injections()
 
     def _apply_injections(self) -> None:
         """Schedule every injection registered at the current step that this state lacks."""
         s = self.state
-        position = len(self.records)
+        position = self._position
         while s.injected_applied < len(self._injections) and \
                 self._injections[s.injected_applied][0] <= position:
             index = s.injected_applied
@@ -418,19 +451,37 @@ def _keep_id_order(by_id: dict, appended: int) -> None:
         dict.update(by_id, items)
 
 
-def _rebuilt_heap(heap: list, drop: set, add: list, still_heap: bool = False) -> list:
-    """The heap without the entries whose sequence number is in `drop`, with `add`.
-    `still_heap`: `heap` is sorted, so what is left after the removal is still a heap."""
+def _rebuilt_heap(heap: list, drop: set, add: list) -> list:
+    """The heap without the entries whose sequence number is in `drop`, with `add`."""
+    if not drop and len(add) * 16 < len(heap):
+        for e in add:
+            heapq.heappush(heap, e)
+        return heap
     if drop:
         heap = [e for e in heap if e[1] not in drop]
-        if not still_heap:
-            heap.extend(add)
-            heapq.heapify(heap)
-            return heap
+    heap.extend(add)
+    heapq.heapify(heap)
+    return heap
+
+
+def _from_sorted(ordered: list, drop: set, add: list) -> list:
+    """A heap from an anchor's sorted heap, without `drop`, with `add`.
+
+    Going forward, the anchor's entries that were popped are a prefix of it: while two of
+    them are in the heap the lesser goes first. Slicing that prefix off keeps the rest sorted,
+    and so a heap, without looking at every entry. (The other sequence numbers in `drop` are
+    of entries pushed after the anchor, which are not in it.)
+    """
+    cut = 0
+    for e in ordered:
+        if e[1] not in drop:
+            break
+        cut += 1
+    heap = ordered[cut:]
     if len(add) * 16 < len(heap):
         for e in add:
             heapq.heappush(heap, e)
     else:
         heap.extend(add)
-        heapq.heapify(heap)
+        heap.sort()  # a sorted run and a short one: Timsort merges them in about O(n)
     return heap

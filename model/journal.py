@@ -165,9 +165,9 @@ class Diff:
         return len(self.undo)
 
 
-def apply_changes(d: dict, changes: list[Change]) -> set:
+def apply_changes(d: dict, changes: list[Change]) -> int:
     """Apply `changes` to `d` in order, without journaling, as one removal and one
-    `dict.update`; return the keys that `d` did not hold before (they go to the end of the
+    `dict.update`; return how many keys `d` did not hold before (they go to the end of the
     dict's order)."""
     sets: dict = {}
     dels: set = set()
@@ -182,6 +182,6 @@ def apply_changes(d: dict, changes: list[Change]) -> set:
     dict_pop = dict.pop
     for k in dels:
         dict_pop(d, k, None)
-    new = sets.keys() - d.keys()
+    before = len(d)
     dict.update(d, sets)
-    return new
+    return len(d) - before
