@@ -83,9 +83,14 @@ class Lb6App(Classroom, LessonMode, Injections, App):
     # ---- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Size classes go on before the widgets mount: added afterwards, they restyle every
+        # widget on the screen, a tenth of the start-up (issue 8). _apply_size keeps them.
+        width, height = self.size
+        compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+        self.screen.set_class(width < STACK_BELOW, "-stacked").set_class(compact, "-compact")
         yield Header()
         with Horizontal(id="top"):
-            yield TopologyMap(self.session, id="map")
+            yield TopologyMap(self.session, id="map", classes="-compact" if compact else None)
             yield Inspector(id="inspector")
         yield Markdown("", id="narration")
         with TabbedContent(id="panes", initial="log"):
