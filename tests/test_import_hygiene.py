@@ -31,3 +31,22 @@ def test_no_model_source_mentions_textual_or_rich():
         text = path.read_text()
         for banned in ("import textual", "from textual", "import rich", "from rich"):
             assert banned not in text, f"{path} contains {banned!r}"
+
+
+def test_check_and_run_leave_networkx_and_the_importers_unloaded():
+    """Issue 8: loading, checking and replaying a scenario never reads the topology graph, so
+    networkx (a fifth of a second to import) loads only when the graph is asked for; the ARM,
+    az CLI and PowerShell importers load only for such an input."""
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "for argv in (['check', 'dual_stack_web_farm'], ['run', '-q', 'dual_stack_web_farm']):\n"
+        "    main(argv)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('networkx', 'textual')\n"
+        "             or m.startswith('model.importers.') and m != 'model.importers.detect')\n"
+        "print('LOADED', ','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=MODEL_DIR.parent)
+    loaded = out.stdout.strip().splitlines()[-1]
+    assert loaded == "LOADED", loaded
