@@ -7,8 +7,9 @@ from pathlib import Path
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.reactive import Reactive
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Markdown, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Markdown, Static, TabbedContent, TabPane
 
 from model.catalogue import CATALOGUE
 from model.durations import format_ms
@@ -22,6 +23,7 @@ from tui.lessons import LessonState
 from tui.screens.help import HelpScreen
 from tui.session import Session
 from tui.widgets.flowtable import FlowTable
+from tui.widgets.header import StatusHeader
 from tui.widgets.panes import Inspector, ProbesTable, WarningsTable
 from tui.widgets.steplog import StepLog
 from tui.widgets.topology import NodeBox, TopologyMap
@@ -35,6 +37,9 @@ COMPACT_BELOW = (100, 30)  # columns, rows: under either, the map shows names on
 class Lb6App(Classroom, LessonMode, Injections, App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "lb6"
+    # The status line changes on every step; the header repaints itself when it does, and
+    # App.sub_title's own repaint would redraw the whole screen (issue 8, explorer).
+    sub_title = Reactive("", compute=False, repaint=False)
     BINDINGS = [
         Binding("right,n", "forward", "Step", id="step.forward"),
         Binding("left,p", "back", "Back", id="step.back"),
@@ -88,7 +93,7 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         width, height = self.size
         compact = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
         self.screen.set_class(width < STACK_BELOW, "-stacked").set_class(compact, "-compact")
-        yield Header()
+        yield StatusHeader()
         with Horizontal(id="top"):
             yield TopologyMap(self.session, id="map", classes="-compact" if compact else None)
             yield Inspector(id="inspector")

@@ -134,6 +134,20 @@ class FlowTable(ScrollView, can_focus=True):
     def action_sort_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
 
+    # Page and line keys scroll at once: an animated page at 100k rows repaints the table some
+    # twenty times (0.4 s of frames), and a key pressed meanwhile waits behind them.
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_page_up(animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_down(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.scroll_up(animate=False)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         x = self.scroll_offset.x

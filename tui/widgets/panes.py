@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.visual import visualize
 from textual.widgets import DataTable, Static
 
 from model.addressing import IPv4, IPv6
@@ -17,22 +18,38 @@ from tui import present
 class Inspector(VerticalScroll):
     """The current step, or the configuration of a place picked on the map."""
 
+    # The body is at least as tall as the view, so a step shorter than the view does not
+    # change its size (and needs no layout, see _show); it looks the same.
     DEFAULT_CSS = """
     Inspector { padding: 0 1; }
+    Inspector > #inspector-body { min-height: 100%; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="inspector-body")
 
     def show_step(self, session) -> None:
-        self.query_one("#inspector-body", Static).update(
-            present.inspector(session.current, session.position, session.known, CATALOGUE))
+        self._show(present.inspector(session.current, session.position, session.known, CATALOGUE))
         self.border_title = "Step"
 
     def show_node(self, session, node_id: str) -> None:
-        self.query_one("#inspector-body", Static).update(
-            present.node_config(session.engine.topology, node_id))
+        self._show(present.node_config(session.engine.topology, node_id))
         self.border_title = f"Configuration of {node_id} (esc: back to the step)"
+
+    def _show(self, renderable) -> None:
+        """Show `renderable`, with a layout of the screen only if its height changed.
+
+        Measuring the height costs a render of the inspector; a layout costs far more (every
+        widget is placed again and every scroll bar repainted, then a second pass for the new
+        size), and most steps are as tall as the one before.
+        """
+        body = self.query_one("#inspector-body", Static)
+        width, height = body.size
+        same = False
+        if width > 0 and height > 0:
+            needed = visualize(body, renderable).get_height(body.styles, width)
+            same = max(needed, self.scrollable_content_region.height) == height
+        body.update(renderable, layout=not same)
 
 
 class ProbesTable(DataTable):
