@@ -106,3 +106,13 @@ def test_without_a_lead_students_explore_on_their_own():
     assert role == "student" and hub.members[session].mode == "exploring"
     with pytest.raises(Refused):
         hub.open("lead-token")
+
+
+def test_a_starting_explorer_counts_until_its_first_poll(hub):
+    from tui.classroom.hub import STARTING_S
+    lead, _ = hub.open("lead-token")
+    hub.open("join-token")
+    hub.clock.t += GONE_AFTER_S + 1      # a slow start: still counted
+    assert hub.census()["following"] == 1
+    hub.clock.t += STARTING_S            # never started at all: no longer
+    assert hub.census()["following"] == 0

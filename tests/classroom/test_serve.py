@@ -72,13 +72,14 @@ async def _drive_by_websocket(links: dict) -> None:
         student = await http.ws_connect(ws_base + token(links["join"]) + "?width=100&height=30")
         drain = [asyncio.create_task(_drain(ws)) for ws in (lead, student)]
         # Explorer processes start (a second or two each) and report to the hub.
-        await _until(lambda s: {m["role"] for m in s["sessions"]} == {"lead", "student"}, links)
+        await _until(lambda s: sorted((m["role"], m["synced"]) for m in s["sessions"]) ==
+                     [("lead", True), ("student", True)], links)
         with pytest.raises(aiohttp.WSServerHandshakeError) as second:
             await http.ws_connect(ws_base + token(links["lead"]) + "?width=80&height=24")
         assert second.value.status == 409  # one lead at a time
 
         await lead.send_json(["stdin", "n"])   # the lead presses n in its browser
-        await _until(lambda s: all(m["step"] == 1 for m in s["sessions"]), links)
+        await _until(lambda s: [m["step"] for m in s["sessions"]] == [1, 1], links)
         await student.send_json(["stdin", "n"])  # a follower's n is refused...
         await asyncio.sleep(1.0)
         assert {m["step"] for m in (await _status(links))["sessions"]} == {1}
@@ -136,7 +137,8 @@ def test_ending_the_class_ends_every_explorer():
     try:
         with lb6_serve("dual_stack_web_farm", "--lead") as links:
             asyncio.run_coroutine_threadsafe(_open_and_keep_open(links), loop).result(60)
-            wait_for(lambda: len(status(links)["sessions"]) == 2, what="two explorers")
+            wait_for(lambda: [m["synced"] for m in status(links)["sessions"]] == [True, True],
+                     what="two explorers")
             children = _explorers(links)
             assert len(children) == 2
         # lb6 serve has had SIGTERM; the "browsers" are still connected.

@@ -24,6 +24,9 @@ MODES = {LEAD: (LEADING,), STUDENT: (FOLLOWING, EXPLORING)}
 # A session not heard from for this long is left out of the census: a browser that closed
 # without a goodbye (a laptop lid) stops counting within a few of its 0.25 s polls.
 GONE_AFTER_S = 5.0
+# A new session's explorer process takes a second or two to start (more on a busy machine):
+# until its first poll it counts for this long.
+STARTING_S = 30.0
 
 
 class Refused(Exception):
@@ -42,6 +45,7 @@ class Member:
     mode: str
     step: int
     seen: float
+    synced: bool = False  # has its explorer polled yet?
 
 
 def new_token() -> str:
@@ -96,8 +100,9 @@ class Hub:
         return member
 
     def _present(self) -> list[Member]:
-        cutoff = self.clock() - GONE_AFTER_S
-        return [m for m in self.members.values() if m.seen >= cutoff]
+        now = self.clock()
+        return [m for m in self.members.values()
+                if m.seen >= now - (GONE_AFTER_S if m.synced else STARTING_S)]
 
     # ---- the position -----------------------------------------------------------------------
 
@@ -113,7 +118,7 @@ class Hub:
             if position != self.position:
                 self.position = position
                 self.seq += 1
-        member.mode, member.step, member.seen = mode, int(step), self.clock()
+        member.mode, member.step, member.seen, member.synced = mode, int(step), self.clock(), True
         reply: dict = {"seq": self.seq, "lead": self.position, "role": member.role}
         if member.role == LEAD:
             reply["census"] = self.census()
@@ -156,4 +161,4 @@ class Hub:
             raise Refused(403, "the class status is for the lead link only")
         return {"seq": self.seq, "lead": self.position,
                 "sessions": [{"session": m.session, "role": m.role, "mode": m.mode,
-                              "step": m.step} for m in self._present()]}
+                              "step": m.step, "synced": m.synced} for m in self._present()]}
