@@ -35,7 +35,7 @@ from .packet import Packet
 from .registry import HANDLERS
 from .scenario import Scenario, TimedEvent
 from .state import Conn, State
-from .trace import NO_REFS, RaisedWarning, Refs, Step
+from .trace import NO_REFS, RaisedWarning, Refs, Step, StepLog
 
 # A checkpoint every CHECKPOINT_STEPS steps: going anywhere replays at most that many steps
 # (about 25 µs each, tests/perf), after applying the changes in between. Denser costs memory:
@@ -120,7 +120,8 @@ class Engine:
     def __init__(self, scenario: Scenario, seed: int | None = None):
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
-        self._steps: list[Step] = []        # every step computed, past the current one too
+        self._steps = StepLog()             # every step computed, past the current one too
+        self._last: Step | None = None      # the step made last, not yet read back from the log
         self._position = 0                  # the current step: the number recorded so far
         self.records = Records(self)        # the steps up to the current one
         self.state = State(scenario.topology, scenario.raw, self.seed)
@@ -186,7 +187,7 @@ class Engine:
             return None
         if self._position % CHECKPOINT_STEPS == 0:
             self._checkpoint()
-        return self._steps[self._position - 1]
+        return self._last
 
     def run(self, until: int | None = None) -> list[Step]:
         """Step until the next event is later than `until` (ms) or nothing is left."""
@@ -251,7 +252,7 @@ class Engine:
         n = max(0, n)
         position = self._position
         if n == position:
-            return self.records[-1] if self.records else None
+            return self._current()
         target = min(n // CHECKPOINT_STEPS, len(self._chunks))
         with collector_paused():  # a restore allocates much, and the GC would scan every step
             if n < position or target > self._base:
@@ -259,6 +260,13 @@ class Engine:
             while self._position < n:
                 if self.step() is None:
                     break
+        return self._current()
+
+    def _current(self) -> Step | None:
+        """The current step, without decoding its block when it was just made."""
+        last = self._last
+        if last is not None and last.n == self._position:
+            return last
         return self.records[-1] if self.records else None
 
     def _restore(self, target: int) -> None:
@@ -347,6 +355,7 @@ class Engine:
                     reason, refs, conn.id if conn else None, tuple(detail))
         if n > len(self._steps):
             self._steps.append(step)
+        self._last = step
         # else a replay: the step kept is the same, by determinism
         self._position = n
         if conn is not None and disposition not in conn.seen:
@@ -402,6 +411,7 @@ class Engine:
         del self._marks[self._base + 1:]
         del self._anchors[self._base // ANCHOR_CHUNKS + 1:]
         del self._steps[position:]  # that future is no longer the one ahead
+        self._last = None
         self._injections.append((position, self.state.now, event))
         self._apply_injections()
 

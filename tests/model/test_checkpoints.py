@@ -88,3 +88,19 @@ def test_changes_compose_in_order():
     apply_changes(plain, [diff.undo])
     assert plain == {"a": 1, "b": 2}
     assert MISSING not in plain.values()
+
+
+def test_step_log_blocks_read_back_the_same_steps(monkeypatch):
+    from model.trace import StepLog
+    monkeypatch.setattr(StepLog, "BLOCK", 4)
+    steps = list(all_steps().records)
+    log = StepLog()
+    for s in steps:
+        log.append(s)
+    assert len(log) == len(steps) and list(log) == steps
+    assert [s.to_json() for s in log] == [s.to_json() for s in steps]
+    assert log[5] == steps[5] and log[-1] == steps[-1] and log[3:9] == steps[3:9]
+    del log[10:]
+    assert list(log) == steps[:10]
+    log.append(steps[10])
+    assert list(log) == steps[:11]
