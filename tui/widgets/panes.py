@@ -128,8 +128,16 @@ class WarningsTable(DataTable):
         self.cursor_type = "row"
         self.add_columns("where", "severity", "id", "subject", "message")
         self._signature = None
+        self._session = None
+
+    def on_show(self) -> None:
+        if self._session is not None:
+            self.sync(self._session)
 
     def sync(self, session) -> None:
+        self._session = session
+        if not self.is_on_screen:  # hidden: catches up when shown (on_show)
+            return
         warnings = [w for w in session.engine.warnings() if w.n <= session.position]
         findings = session.findings
         signature = (len(warnings), id(findings))

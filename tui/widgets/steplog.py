@@ -74,7 +74,7 @@ class StepLog(ScrollView, can_focus=True):
         session = self.session
         position, total = session.position, session.known
         self.virtual_size = Size(self.size.width, max(total, 1))
-        if len(self._cache) > 4000:
+        if len(self._cache) > 1000:  # a few screens; each strip is a dozen objects to the GC
             self._cache.clear()
         if session.revision != self._revision:  # a reset or an injection rewrote the future
             self._revision = session.revision
@@ -91,7 +91,11 @@ class StepLog(ScrollView, can_focus=True):
         start, end = max(min(shown[0], position) - 1, 0), max(shown[0], position)
         if total != shown[1]:
             start, end = min(start, shown[1]), total
-        self.refresh_lines(start, end - start)
+        # Only rows in view: a jump's range can be 100k rows (Textual marks each dirty).
+        top = round(self.scroll_offset.y)
+        start, end = max(start, top), min(end, top + self.scrollable_content_region.height)
+        if start < end:
+            self.refresh_lines(start, end - start)
 
     def _keep_current_in_view(self) -> bool:
         """Scroll so the current step shows; False if the view is not laid out yet."""
