@@ -142,6 +142,7 @@ class Engine:
         self._names: dict[str, str] = {}
         self._refs: dict[tuple, Refs] = {}
         self._seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._shared: dict[tuple, tuple] = {}
         # (step it follows, virtual time it was made at, event)
         self._injections: list[tuple[int, int, TimedEvent]] = []
 
@@ -364,6 +365,11 @@ class Engine:
             seen = conn.seen + (disposition,)
             conn.seen = self._seen.setdefault(seen, seen)
         return step
+
+    def shared(self, value: tuple) -> tuple:
+        """One object for every equal tuple (a connection's DNS candidates): 100k connections
+        to one name need one copy of its answers, not 100k."""
+        return self._shared.setdefault(value, value)
 
     # ---- set-up and injection -------------------------------------------------------------
 

@@ -62,7 +62,7 @@ def begin_outbound(eng, conn: Conn) -> None:
         return
     family = family_of(dst)
     src = vm.address(family)
-    conn.candidates = [(family, dst)]
+    conn.candidates = eng.shared(((family, dst),))
     if not s.vm_running.get(vm.name, True):
         conn.status, conn.outcome = "failed", d.NO_ANSWER
         eng.emit(node, "send", d.NO_ANSWER, f"{vm.name} is stopped", conn=conn, facts=(81,))
@@ -80,7 +80,7 @@ def begin_outbound(eng, conn: Conn) -> None:
     private, what = is_private_peer(eng, dst)
     sport = ephemeral_port(eng, src)
     att = Attempt(family, src, sport, dst, conn.port)
-    conn.attempts.append(att)
+    conn.attempts += (att,)
     packet = Packet(conn.proto, src, sport, dst, conn.port,
                     "SYN" if conn.proto == TCP else "", 0 if conn.proto == TCP else conn.request_bytes)
     if conn.proto != TCP:

@@ -64,8 +64,8 @@ class Conn:
         self.client_saw: str | None = None
         self.server_saw: str | None = None
         self.seen: tuple[str, ...] = ()  # each distinct disposition its steps had, in order
-        self.attempts: list[Attempt] = []
-        self.candidates: list[tuple[str, str]] = []
+        self.attempts: tuple[Attempt, ...] = ()  # a tuple: no list's spare room, 100k times
+        self.candidates: tuple[tuple[str, str], ...] = ()  # shared: Engine.shared
         self.flow_expired = False
         self.last_failure: str | None = None
         self.want_family: str | None = None
@@ -89,8 +89,7 @@ class Conn:
                 "client_saw": self.client_saw, "server_saw": self.server_saw}
 
 
-Conn.clone = slot_copier(Conn, {"candidates": list,
-                                "attempts": lambda attempts: [a.clone() for a in attempts]})
+Conn.clone = slot_copier(Conn, {"attempts": lambda attempts: tuple(a.clone() for a in attempts)})
 
 
 class State:

@@ -99,7 +99,7 @@ def begin_inbound(eng, conn: Conn) -> None:
     conn.status = "connecting"
     if name is None:
         family = family_of(conn.to)
-        conn.candidates = [(family, conn.to)]
+        conn.candidates = eng.shared(((family, conn.to),))
         if client.address(family) is None:
             conn.status = "failed"
             conn.outcome = d.DROPPED_LIMITATION
@@ -115,12 +115,12 @@ def begin_inbound(eng, conn: Conn) -> None:
         return
     res = resolve(client, name)
     answers = ", ".join(f"{'AAAA' if f == IPv6 else 'A'} {a}" for f, a in res.answers) or "nothing usable"
-    conn.candidates = list(res.answers)
+    conn.candidates = eng.shared(tuple(res.answers))
     base = (f"{client.name} ({client.stack} stack) asks {' then '.join(res.asked)} for "
             f"{name.name}: {answers}")
     if conn.want_family:
         # A connection pinned to one family (the twin-stack comparison) uses only that answer.
-        conn.candidates = [c for c in conn.candidates if c[0] == conn.want_family]
+        conn.candidates = eng.shared(tuple(c for c in conn.candidates if c[0] == conn.want_family))
         base += f"; this connection uses {conn.want_family} only"
     if not conn.candidates:
         conn.status = "failed"
@@ -176,13 +176,13 @@ def attempt(eng, conn_id: str, i: int) -> None:
     family, dst = conn.candidates[i]
     src = client.address(family)
     if src is None:
-        conn.attempts.append(Attempt(family, "", 0, dst, conn.port))
+        conn.attempts += (Attempt(family, "", 0, dst, conn.port),)
         fail(conn, conn.attempts[-1], d.DROPPED_LIMITATION, known=True)
         eng.schedule(eng.now, "attempt", conn.id, i + 1)
         return
     sport = 0 if conn.proto == ICMP else ephemeral_port(eng, src)
     att = Attempt(family, src, sport, dst, 0 if conn.proto == ICMP else conn.port)
-    conn.attempts.append(att)
+    conn.attempts += (att,)
     if conn.proto == TCP:
         packet = Packet(TCP, src, sport, dst, conn.port, "SYN", 0)
         what = "SYN"
@@ -448,8 +448,8 @@ def nat_new(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat: bool
                        conn.id)
     flow.touch(s.now, packet.size)
     conn.attempts[i].flow = flow.id
-    flow.expiry_at = flow.deadline_ms
-    eng.schedule(flow.deadline_ms, "flow_expiry", flow.id)
+    flow.expiry_at = deadline = flow.deadline_ms  # one int for both: 100k flows wait on it
+    eng.schedule(deadline, "flow_expiry", flow.id)
     fip = "; floating IP keeps the frontend address as destination" if rule.floating_ip else ""
     eng.emit(f"frontend:{frontend.name}", "nat", d.TRANSLATED,
              f"destination {endpoint(packet.dst, packet.dport)} → {endpoint(dst, rule.backend_port)}"
