@@ -30,11 +30,17 @@ class Inspector(VerticalScroll):
 
     def show_step(self, session) -> None:
         self._show(present.inspector(session.current, session.position, session.known, CATALOGUE))
-        self.border_title = "Step"
+        self._title("Step")
 
     def show_node(self, session, node_id: str) -> None:
         self._show(present.node_config(session.engine.topology, node_id))
-        self.border_title = f"Configuration of {node_id} (esc: back to the step)"
+        self._title(f"Configuration of {node_id} (esc: back to the step)")
+
+    def _title(self, title: str) -> None:
+        # Setting a border title repaints the whole inspector and its scroll bar, even when
+        # it is the same title (Textual 8.2.8): most steps keep "Step".
+        if self.border_title != title:
+            self.border_title = title
 
     def _show(self, renderable) -> None:
         """Show `renderable`, with a layout of the screen only if its height changed.
