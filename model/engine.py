@@ -42,7 +42,7 @@ from .trace import NO_REFS, RaisedWarning, Refs, Step, StepLog
 # each checkpoint keeps the records it changed and a copy of the small part of the state.
 CHECKPOINT_STEPS = 1000
 # Every ANCHOR_CHUNKS checkpoints an anchor also keeps plain copies of the big collections, so
-# that a far goto applies at most half that many chunks of changes. Copying from an anchor
+# that a far goto applies fewer than that many chunks of changes. Copying from an anchor
 # costs about as much as applying ANCHOR_COST_CHUNKS chunks (tests/perf, 100k flows); an anchor
 # holds one dict per collection, about 50 bytes per entry.
 ANCHOR_CHUNKS = 64

@@ -112,7 +112,7 @@ def big(args: dict) -> dict:
     deep_size([scenario, eng.state.topology, eng.scenario], seen)  # shared, not per flow
     state_bytes = deep_size([eng.state], seen)
     records_bytes = deep_size([eng._steps], seen)  # `records` is a view of these
-    checkpoint_bytes = deep_size([eng._marks, eng._chunks], seen)
+    checkpoint_bytes = deep_size([eng._marks, eng._chunks, eng._anchors], seen)
     out["memory"] = {
         "rss_after_load": rss_loaded,
         "peak_rss": peak,
