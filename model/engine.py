@@ -49,6 +49,8 @@ CHECKPOINT_STEPS = 500
 # holds one dict per collection, about 50 bytes per entry.
 ANCHOR_CHUNKS = 128
 ANCHOR_COST_CHUNKS = 16
+# Objects left alive by a paused run above which they are frozen out of the collector's sight.
+FREEZE_AFTER = 5_000
 
 
 class Chunk:
@@ -73,11 +75,12 @@ def collector_paused():
     Reference counting still frees everything; cycles made meanwhile wait for the next
     collection after the run.
 
-    On the way out the objects alive are frozen (`gc.freeze`): they are the records, the
-    checkpoints and the state, kept for good, and without it the next full collection
-    scans them all, a pause of a second at a million steps (a goto measured 0.7 s CPU).
-    Frozen objects are still freed by reference counting; only a cycle that was already
-    garbage then stays.
+    On the way out, if the run left many new objects alive, they are frozen (`gc.freeze`,
+    as tui/session.py does after a big move): records, checkpoints and state, kept for good,
+    which the next full collection would otherwise scan, a pause of up to a second at a
+    million steps (a goto measured 0.7 s CPU). Frozen objects are still freed by reference
+    counting; only a cycle that is already garbage then stays, hence the threshold: a single
+    step does not freeze the explorer's passing garbage.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -85,7 +88,8 @@ def collector_paused():
         yield
     finally:
         if was_enabled:
-            gc.freeze()
+            if gc.get_count()[0] >= FREEZE_AFTER:
+                gc.freeze()
             gc.enable()
 
 
