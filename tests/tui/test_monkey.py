@@ -149,11 +149,14 @@ async def test_monkey_presses_keys_and_clicks_without_an_exception():
     assert len(counts["screens"]) >= 4, counts["screens"]
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError,
+# Not strict: on a loaded machine the palette sometimes renders before the PageDown arrives, and
+# the race does not happen (seen once in CI beside three benchmark runs).
+@pytest.mark.xfail(strict=False, raises=KeyError,
                    reason="Textual 8.2.8: OptionList._move_page indexes _index_to_line before the "
                           "list has rendered (KeyError: 0); the command palette (and a Select "
                           "overlay) crash the app on a PageDown typed right after opening it. "
-                          "Upstream, not lb6; seen elsewhere as kagan-sh/kagan-legacy#31")
+                          "Upstream, not lb6; seen elsewhere as kagan-sh/kagan-legacy#31; "
+                          "timing-dependent, so not strict")
 async def test_page_down_right_after_opening_the_palette():
     app = MonkeyApp(load_scenario(library.find(library.DEFAULT_SCENARIO)))
     async with app.run_test(size=(120, 36)) as pilot:
