@@ -278,8 +278,7 @@ def print_result(console, result, quiet: bool = False) -> None:
         if console.color_system is None:
             # A pipe or a file (CI, `> trace.txt`): Rich would emit each line's plain text, so
             # write that directly; printing 7,000 lines one by one through Rich takes a second.
-            console.file.write("".join(present.step_line(step).plain + "\n"
-                                       for step in eng.records))
+            console.file.write("".join(present.step_plain(step) + "\n" for step in eng.records))
         else:
             for step in eng.records:
                 console.print(present.step_line(step), soft_wrap=True)

@@ -7,6 +7,7 @@ endpoint such as `[fd00::4]:8080` is never mistaken for a style tag (STYLE.md's 
 from __future__ import annotations
 
 from rich.console import Group
+from rich.control import strip_control_codes
 from rich.table import Table
 from rich.text import Text
 
@@ -95,6 +96,18 @@ def step_line(step: Step, width_node: int = 24) -> Text:
     if step.refs.ids:
         line.append(f"  ({', '.join(step.refs.ids)})", style="dim magenta")
     return line
+
+
+def step_plain(step: Step, width_node: int = 24) -> str:
+    """`step_line(step).plain` without building the styled text: `lb6 run` into a pipe or a
+    file writes thousands of these (tests/test_present_plain.py keeps the two the same)."""
+    text = (f"{step.n:>5} {format_ms(step.t_ms)} {step.node[:width_node]:<{width_node}} "
+            f"{step.disposition:<15} {step.reason}")
+    if step.rewrite:
+        text += "  [" + ", ".join(f"{name} {old} → {new}" for name, old, new in step.rewrite) + "]"
+    if step.refs.ids:
+        text += f"  ({', '.join(step.refs.ids)})"
+    return strip_control_codes(text)  # as Text does with every string appended to it
 
 
 def flows_table(flows, now: int, title: str = "Flow table") -> Table:
