@@ -345,6 +345,11 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         path = self.save_screenshot(path=str(Path.cwd()))
         self.notify(f"Saved {path}", timeout=4)
 
+    def action_command_palette(self) -> None:
+        from tui.screens.palette import GuardedCommandPalette
+        if self.use_command_palette and not GuardedCommandPalette.is_open(self):
+            self.push_screen(GuardedCommandPalette(id="--command-palette"))
+
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
