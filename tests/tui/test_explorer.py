@@ -268,7 +268,8 @@ async def test_help_palette_open_and_screenshot(tmp_path, monkeypatch):
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await pilot.pause()
-        assert type(app.screen).__name__ == "CommandPalette"
+        from textual.command import CommandPalette
+        assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Connect")
         await pilot.pause(0.3)
         await pilot.press("escape")
