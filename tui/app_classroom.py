@@ -17,7 +17,6 @@ from rich.text import Text
 from textual.widgets import Header, Static
 
 from tui.classroom.client import ClassLink, HubClient
-from tui.inject import make_event
 from tui.screens.lesson import QuestionScreen
 
 POLL_S = 0.25  # four polls a second: a follower mirrors the lead well within a second
@@ -45,6 +44,7 @@ class Classroom:
     _open(), _stop_playing(), screen and screen_stack."""
 
     class_link: ClassLink | None = None
+    class_hub: HubClient | None = None  # set once the explorer is in a class
 
     # ---- start --------------------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ class Classroom:
 
     @property
     def in_class(self) -> bool:
-        return self.class_link is not None and hasattr(self, "class_hub")
+        return self.class_hub is not None
 
     @property
     def following(self) -> bool:
@@ -221,19 +221,14 @@ class Classroom:
         return True
 
     def _class_replay(self, injections: list[dict]) -> None:
-        """A fresh engine with the lead's injections, each at the step the lead made it."""
+        """A fresh engine with the lead's injections, each made at the step the lead made it
+        and the way the lead's explorer made it (`inject` records it as it goes)."""
         self.session.reset()
-        records = self._records()
         for item in injections:
             self.session.goto(item["position"])
-            try:
-                event = make_event(item["kind"], item["body"], self.session.now, item["conn_id"])
-                self.session.inject(event)
-            except ValueError as exc:
-                self._class_show(f"⚠ cannot repeat the lead's {item['kind']}: {exc}")
+            if not self.inject(item["kind"], item["body"], item["conn_id"]):
+                self._class_show(f"⚠ cannot repeat the lead's {item['kind']}")
                 return
-            self.session.forward()  # as the lead's explorer did right after injecting
-            records.append(item)
 
     def _class_question(self, question: dict | None) -> None:
         """Ask the lead's open question once; close it when the lead moves on."""

@@ -68,7 +68,6 @@ class ClassServer(Server):
         self.hub = hub
         self.services: set[ClassAppService] = set()  # every running explorer, to end with the class
         self.out = console or Console(highlight=False)
-        self.statics_path = Path(sys.modules[Server.__module__].__file__).parent / "static"
 
     # ---- addresses --------------------------------------------------------------------------
 
