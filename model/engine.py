@@ -77,8 +77,7 @@ def collector_paused(freeze: bool = False):
     Reference counting still frees everything; cycles made meanwhile wait for the next
     collection after the run.
 
-    On the way out, if the run left many new objects alive, they are frozen (`gc.freeze`,
-    as tui/session.py does after a big move): records, checkpoints and state, kept for good,
+    On the way out, if the run left many new objects alive, they are frozen (`gc.freeze`): records, checkpoints and state, kept for good,
     which the next full collection would otherwise scan, a pause of up to a second at a
     million steps (a goto measured 0.7 s CPU). Frozen objects are still freed by reference
     counting; only a cycle that is already garbage then stays, hence the threshold: a single
@@ -88,13 +87,23 @@ def collector_paused(freeze: bool = False):
     """
     was_enabled = gc.isenabled()
     gc.disable()
+    _pause[0] += 1
+    _pause[1] = _pause[1] or freeze
     try:
         yield
     finally:
-        if was_enabled:
-            if freeze or gc.get_count()[0] >= FREEZE_AFTER:
-                gc.freeze()
-            gc.enable()
+        # Nested pauses (the explorer's session around an engine goto) decide once, at the
+        # outermost exit, and a freeze asked for inside is kept for it.
+        _pause[0] -= 1
+        if _pause[0] == 0:
+            asked, _pause[1] = _pause[1], False
+            if was_enabled:
+                if asked or gc.get_count()[0] >= FREEZE_AFTER:
+                    gc.freeze()
+                gc.enable()
+
+
+_pause = [0, False]  # how deep the pauses are nested, and whether one of them asked to freeze
 
 
 class Records(Sequence):

@@ -11,7 +11,6 @@ Pure Python, no Textual: the app and its widgets read from here, and Pilot tests
 from __future__ import annotations
 
 import bisect
-import gc
 import itertools
 from dataclasses import dataclass
 
@@ -19,13 +18,6 @@ from model.catalogue import Finding, check
 from model.engine import Engine, collector_paused
 from model.scenario import Scenario, TimedEvent
 from model.trace import Step
-
-# A move that leaves at least this many new objects (steps computed, or a state replayed from a
-# checkpoint) moves everything alive into the collector's permanent generation (gc.freeze). A
-# trace of 188k steps is millions of long-lived objects; without it each full collection
-# rescans them all, 0.2-0.6 s in the middle of a keypress (tests/perf explorer).
-FREEZE_AFTER = 5_000
-
 
 @dataclass(frozen=True)
 class Moved:
@@ -120,18 +112,6 @@ class Session:
         if step.conn is not None:
             self._by_conn.setdefault(step.conn, []).append(step.n - 1)
 
-    @staticmethod
-    def _settle() -> None:
-        """After a big move, take what it made out of the collector's sight (see FREEZE_AFTER).
-
-        Called while the collector is still paused for the move, so its young-generation count
-        is what the move left alive (once resumed, the first allocation collects it). Records and states are acyclic: reference counting still frees them when
-        going back drops a state or a reset drops the trace. Only reference cycles that are
-        already garbage at this moment (a few UI objects) stay uncollected.
-        """
-        if gc.get_count()[0] >= FREEZE_AFTER:
-            gc.freeze()
-
     def forward(self, count: int = 1) -> Moved:
         start = self.position
         with collector_paused():
@@ -140,7 +120,6 @@ class Session:
                 if step is None:
                     break
                 self._remember(step)
-            self._settle()
         return Moved(self.position, self.position != start)
 
     def back(self, count: int = 1) -> Moved:
@@ -152,9 +131,7 @@ class Session:
         if n == start:
             return Moved(start, False)
         if n <= self.position or n <= self.known:
-            with collector_paused():
-                self.engine.goto(n)
-                self._settle()
+            self.engine.goto(n)  # pauses the collector and freezes what it leaves alive
             if n > self.position:
                 return self.forward(n - self.position)
         else:

@@ -10,7 +10,8 @@ from model.durations import format_ms
 from model.scenario import load_scenario
 from tui import present
 from tui.app import Lb6App
-from tui.session import FREEZE_AFTER, Session
+from model.engine import FREEZE_AFTER
+from tui.session import Session
 from tui.widgets.panes import ProbesTable
 from tui.widgets.steplog import StepLog
 
