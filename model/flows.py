@@ -146,17 +146,6 @@ class FlowTable:
     def journaled(self) -> tuple[JournaledDict, ...]:
         return (self.by_id, self.by_orig, self.by_reply)
 
-    def clone(self) -> "FlowTable":
-        """An independent copy, every flow copied."""
-        new = FlowTable()
-        for f in self.by_id.values():
-            new.by_id[f.id] = f.clone()
-        dict.update(new.by_orig, self.by_orig)
-        dict.update(new.by_reply, self.by_reply)
-        new.by_id.journal = {}
-        new.next_id = self.next_id
-        return new
-
     def add(self, kind, proto, orig, xlat, vm, frontend, rule, state, now, idle_ms, conn) -> Flow:
         flow = Flow(self.next_id, kind, proto, orig, xlat, vm, frontend, rule, state, now,
                     idle_ms, conn)

@@ -89,9 +89,6 @@ class JournaledDict(dict):
         self.journal = {}
         return Change(undo)
 
-    def plain_copy(self) -> dict:
-        return dict(self)
-
 
 class CowDict(JournaledDict):
     """A journaled dict of records, copied on write.

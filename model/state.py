@@ -115,25 +115,6 @@ class State:
         self.injected_applied = 0
         self.findings_seen: set = set()
 
-    def clone(self) -> "State":
-        """An independent copy, many times faster than `copy.deepcopy`.
-
-        Values never changed in place (packets, steps, warnings, tuples, and the topology and
-        raw configuration, which a `set` replaces) are shared; each mutable record is copied
-        once. An attribute this method does not know is deep-copied, so a field added later
-        stays correct before it is made fast.
-        """
-        new = State.__new__(State)
-        new.__dict__ = self._copy_small()
-        new.heap = self.heap[:]  # entries are tuples of immutable values
-        conns = CowDict()
-        for k, c in self.conns.items():
-            conns[k] = c.clone()
-        conns.journal = {}
-        new.conns = conns
-        new.flows = self.flows.clone()
-        return new
-
     # ---- checkpoints (model/engine.py) --------------------------------------------------------
 
     def journaled(self) -> tuple[JournaledDict, ...]:
