@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from model import library
+from lb6.model.scenario import library
 from tests.model.helpers import farm
-from tui.cli import main
+from lb6.tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 LB6 = Path(sys.executable).with_name("lb6")
@@ -175,7 +175,7 @@ def test_probe_port_lint_is_a_warning_and_exit_0(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", library.names())
 def test_shipped_scenarios_check_clean_unless_they_show_a_refusal(capsys, name):
-    from model.scenario import load_scenario
+    from lb6.model.scenario.document import load_scenario
     covers = set(load_scenario(library.find(name)).covers)
     code, out, _ = call(capsys, "check", name, "--json")
     errors = {f["id"] for f in json.loads(out)["findings"] if f["severity"] == "error"}

@@ -4,14 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import model
+import lb6.model as model
 
 MODEL_DIR = Path(model.__file__).parent
 
 
 def test_model_imports_neither_textual_nor_rich():
     modules = sorted(
-        "model." + ".".join(p.relative_to(MODEL_DIR).with_suffix("").parts)
+        "lb6.model." + ".".join(p.relative_to(MODEL_DIR).with_suffix("").parts)
         for p in MODEL_DIR.rglob("*.py") if p.name != "__init__.py"
     )
     code = (
@@ -39,11 +39,11 @@ def test_check_and_run_leave_networkx_and_the_importers_unloaded():
     az CLI and PowerShell importers load only for such an input."""
     code = (
         "import sys\n"
-        "from tui.cli import main\n"
+        "from lb6.tui.cli import main\n"
         "for argv in (['check', 'dual_stack_web_farm'], ['run', '-q', 'dual_stack_web_farm']):\n"
         "    main(argv)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('networkx', 'textual')\n"
-        "             or m.startswith('model.importers.') and m != 'model.importers.detect')\n"
+        "             or m.startswith('lb6.model.importers.') and m != 'lb6.model.importers.detect')\n"
         "print('LOADED', ','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

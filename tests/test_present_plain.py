@@ -1,11 +1,11 @@
 """`present.step_plain` is exactly the text of `present.step_line` (issue 8: `lb6 run` into a
 pipe writes the plain form, built without Rich, and must print what Rich would)."""
 
-from model import library
-from model.loader import load_any
-from model.runner import run_scenario
-from model.trace import Step
-from tui import present
+from lb6.model.scenario import library
+from lb6.model.inputs import load_any
+from lb6.model.engine.runner import run_scenario
+from lb6.model.world.trace import Step
+from lb6.tui import present
 
 
 def test_step_plain_is_the_plain_text_of_step_line():

@@ -11,22 +11,22 @@ from textual.reactive import Reactive
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Markdown, Static, TabbedContent, TabPane
 
-from model.catalogue import CATALOGUE
-from model.durations import format_ms
-from model.errors import ScenarioError
-from model.scenario import Scenario
-from tui.screens.forms import JumpScreen, OpenScreen, WarningScreen
-from tui.app_classroom import Classroom
-from tui.app_injections import Injections
-from tui.app_lessons import LessonMode
-from tui.lessons import LessonState
-from tui.screens.help import HelpScreen
-from tui.session import Session
-from tui.widgets.flowtable import FlowTable
-from tui.widgets.header import StatusHeader
-from tui.widgets.panes import Inspector, ProbesTable, WarningsTable
-from tui.widgets.steplog import StepLog
-from tui.widgets.topology import NodeBox, TopologyMap
+from lb6.model.catalogue import CATALOGUE
+from lb6.model.scenario.durations import format_ms
+from lb6.model.errors import ScenarioError
+from lb6.model.scenario.document import Scenario
+from lb6.tui.screens.forms import JumpScreen, OpenScreen, WarningScreen
+from lb6.tui.app_classroom import Classroom
+from lb6.tui.app_injections import Injections
+from lb6.tui.app_lessons import LessonMode
+from lb6.tui.lessons import LessonState
+from lb6.tui.screens.help import HelpScreen
+from lb6.tui.session import Session
+from lb6.tui.widgets.flowtable import FlowTable
+from lb6.tui.widgets.header import StatusHeader
+from lb6.tui.widgets.panes import Inspector, ProbesTable, WarningsTable
+from lb6.tui.widgets.steplog import StepLog
+from lb6.tui.widgets.topology import NodeBox, TopologyMap
 
 SPEEDS = (1, 2, 5, 10, 20, 50)  # steps per second when playing
 STACK_BELOW = 155     # columns: under this the map sits above the inspector (narrower, the
@@ -306,8 +306,8 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         self.push_screen(HelpScreen())
 
     def action_open(self) -> None:
-        from model import library
-        from model.scenario import load_scenario
+        from lb6.model.scenario import library
+        from lb6.model.scenario.document import load_scenario
         shipped = []
         for path in library.shipped():
             try:
@@ -346,7 +346,7 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         self.notify(f"Saved {path}", timeout=4)
 
     def action_command_palette(self) -> None:
-        from tui.screens.palette import GuardedCommandPalette
+        from lb6.tui.screens.palette import GuardedCommandPalette
         if self.use_command_palette and not GuardedCommandPalette.is_open(self):
             self.push_screen(GuardedCommandPalette(id="--command-palette"))
 

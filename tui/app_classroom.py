@@ -16,8 +16,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Header, Static
 
-from tui.classroom.client import ClassLink, HubClient
-from tui.screens.lesson import QuestionScreen
+from lb6.tui.classroom.client import ClassLink, HubClient
+from lb6.tui.screens.lesson import QuestionScreen
 
 POLL_S = 0.25  # four polls a second: a follower mirrors the lead well within a second
 
@@ -209,8 +209,8 @@ class Classroom:
         self._class_question(lead.get("question"))
 
     async def _class_open(self, lead: dict) -> bool:
-        from model.errors import ScenarioError
-        from tui.cli import load
+        from lb6.model.errors import ScenarioError
+        from lb6.tui.cli import load
         try:
             scenario = load(lead["scenario"])
         except (ScenarioError, OSError) as exc:

@@ -3,8 +3,8 @@ mixin of the app. Every value goes through the scenario file's own validation.""
 
 from __future__ import annotations
 
-from tui.inject import Refused, make_event
-from tui.screens.forms import ConnectScreen, ServiceScreen, SetScreen, VmPowerScreen
+from lb6.tui.inject import Refused, make_event
+from lb6.tui.screens.forms import ConnectScreen, ServiceScreen, SetScreen, VmPowerScreen
 
 
 class Injections:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown
 
-from tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
+from lb6.tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
                                 QuestionScreen, SummaryScreen)
 
 
@@ -102,8 +102,8 @@ class LessonMode:
         self.push_screen(SummaryScreen(self.lesson))
 
     def action_compare(self) -> None:
-        from model.compare import compare
-        from tui.present import comparison
+        from lb6.model.teaching.compare import compare
+        from lb6.tui.present import comparison
         t = self.session.engine.topology
         clients = [c.name for c in t.clients if c.stack == "dual"]
 

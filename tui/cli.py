@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from model import library
-from model.errors import Problem, ScenarioError
+from lb6.model.scenario import library
+from lb6.model.errors import Problem, ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -213,7 +213,7 @@ def load_from(args, target: str | None = None):
 
 def load_with_notes(target: str, format: str | None = None, parameters: str | None = None):
     """A `model.loader.Loaded`: the scenario, its format and the notes on what is not modelled."""
-    from model.loader import load_any
+    from lb6.model.inputs import load_any
     path = resolve(target)
     display = target if not Path(target).exists() else str(path)
     if parameters is not None and not Path(parameters).is_file():
@@ -240,7 +240,7 @@ def load(target: str, format: str | None = None, parameters: str | None = None):
 
 
 def cmd_run(args) -> int:
-    from model.runner import run_scenario, to_json
+    from lb6.model.engine.runner import run_scenario, to_json
     if getattr(args, "golden", None) is not None:
         return cmd_run_golden(args)
     targets = list(args.targets)
@@ -270,7 +270,7 @@ def cmd_run(args) -> int:
 def print_result(console, result, quiet: bool = False) -> None:
     from rich.rule import Rule
     from rich.text import Text
-    from tui import present
+    from lb6.tui import present
     eng = result.engine
     sc = result.scenario
     console.print(Rule(Text(f"{sc.title}  ({sc.name}, seed {eng.seed})"), align="left"))
@@ -301,7 +301,7 @@ def print_result(console, result, quiet: bool = False) -> None:
 
 
 def cmd_check(args) -> int:
-    from model.catalogue import check
+    from lb6.model.catalogue import check
     fmt = getattr(args, "format", None)
     try:
         loaded = load_with_notes(args.target, fmt, getattr(args, "parameters", None))
@@ -323,7 +323,7 @@ def cmd_check(args) -> int:
                                     indent=2) + "\n")
     else:
         from rich.text import Text
-        from tui import present
+        from lb6.tui import present
         console = _console()
         console.print(present.findings_table(findings, f"{args.target}: {len(findings)} findings"))
         places = _where(loaded, [f for f in findings if f.severity != "info"])
@@ -353,7 +353,7 @@ def _where(loaded, findings) -> dict:
 
 def _sniff(target: str) -> str | None:
     """The detected format of a file that failed to load, for the JSON report."""
-    from model.importers.detect import detect
+    from lb6.model.importers.detect import detect
     try:
         path = resolve(target)
         return detect(path.read_text(encoding="utf-8-sig", errors="replace"), str(path))
@@ -375,7 +375,7 @@ def _print_notes(console, loaded, source: str) -> None:
 
 
 def cmd_import(args) -> int:
-    from model.importers.common import scenario_yaml
+    from lb6.model.importers.common import scenario_yaml
     loaded = load_with_notes(args.target, getattr(args, "format", None),
                              getattr(args, "parameters", None))
     if loaded.format == "scenario":
@@ -403,7 +403,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_scenarios(args) -> int:
-    from model.scenario import load_scenario
+    from lb6.model.scenario.document import load_scenario
     rows = []
     for path in library.shipped():
         try:
@@ -433,7 +433,7 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from model.compare import compare
+    from lb6.model.teaching.compare import compare
     scenario = load_from(args)
     t = scenario.topology
     name, _, port = args.to.rpartition(":")
@@ -460,20 +460,20 @@ def cmd_compare(args) -> int:
                "ipv6": {"outcome": result.ipv6.outcome, "steps": [s.to_json() for s in result.ipv6.steps]}}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        from tui.present import comparison
+        from lb6.tui.present import comparison
         _console().print(comparison(result))
     return EXIT_OK
 
 
 def cmd_schema(args) -> int:
-    from model.schema import json_schema
+    from lb6.model.scenario.schema import json_schema
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
     return EXIT_OK
 
 
 def cmd_catalogue(args) -> int:
     from rich.table import Table
-    from model.catalogue import CATALOGUE
+    from lb6.model.catalogue import CATALOGUE
     table = Table(title="The catalogue", title_justify="left")
     for col in ("id", "kind", "title", "facts"):
         table.add_column(col, overflow="fold")
@@ -486,9 +486,9 @@ def cmd_catalogue(args) -> int:
 def cmd_explore(args) -> int:
     scenario = load_from(args)
     try:
-        from tui.app import run_explorer
+        from lb6.tui.app import run_explorer
     except ImportError:  # the explorer is not built yet: replay headless instead
-        from model.runner import run_scenario
+        from lb6.model.engine.runner import run_scenario
         print_result(_console(), run_scenario(scenario))
         _console().print("The interactive explorer is coming; this was the headless replay.")
         return EXIT_OK
@@ -498,8 +498,8 @@ def cmd_explore(args) -> int:
 def cmd_serve(args) -> int:
     scenario = load_from(args)  # a bad scenario is exit 2 before anything listens
     try:
-        from tui.classroom.hub import Hub, new_token
-        from tui.classroom.server import ClassServer, ServeError, explorer_command
+        from lb6.tui.classroom.hub import Hub, new_token
+        from lb6.tui.classroom.server import ClassServer, ServeError, explorer_command
     except ImportError as exc:
         error(f"lb6 serve needs textual-serve, which is not installed ({exc.name} is missing): "
               "pip install 'lb6[serve]'")
@@ -543,7 +543,7 @@ def _write_text(value: str, text: str, what: str) -> None:
 
 def cmd_export(args) -> int:
     from rich.text import Text
-    from model.runner import run_scenario, to_json
+    from lb6.model.engine.runner import run_scenario, to_json
     wanted = {k: getattr(args, k) for k in ("pcap", "json", "mermaid") if getattr(args, k)}
     if not wanted:
         error("export needs at least one of --pcap OUT.pcapng, --json OUT.json, "
@@ -559,7 +559,7 @@ def cmd_export(args) -> int:
     result = run_scenario(load_from(args), args.seed)
     notes = _console(stderr=True)
     if "pcap" in wanted:
-        from model.exporters.pcap import INTERFACES, export_pcapng
+        from lb6.model.exporters.pcap import INTERFACES, export_pcapng
         try:
             wires = export_pcapng(result, wanted["pcap"])
         except ImportError:
@@ -577,7 +577,7 @@ def cmd_export(args) -> int:
                              f"compare later with: lb6 run --golden {wanted['json']}",
                              style="green"), soft_wrap=True)
     if "mermaid" in wanted:
-        from model.exporters.mermaid import to_mermaid
+        from lb6.model.exporters.mermaid import to_mermaid
         _write_text(wanted["mermaid"], to_mermaid(result, args.max_steps), "diagram")
         if wanted["mermaid"] != "-":
             notes.print(Text(f"wrote {wanted['mermaid']}: a Mermaid sequence diagram",
@@ -600,7 +600,7 @@ def _parse_size(text: str) -> tuple[int, int]:
 def cmd_screenshot(args) -> int:
     import asyncio
     from rich.text import Text
-    from model.engine import Engine
+    from lb6.model.engine.engine import Engine
     size = _parse_size(args.size)
     scenario = load_from(args)
     engine = Engine(scenario)
@@ -620,7 +620,7 @@ def cmd_screenshot(args) -> int:
 
 
 async def _screenshot_svg(scenario, step: int, size: tuple[int, int]) -> str:
-    from tui.app import Lb6App
+    from lb6.tui.app import Lb6App
     app = Lb6App(scenario)
     async with app.run_test(size=size) as pilot:
         app.session.goto(step)
@@ -631,8 +631,8 @@ async def _screenshot_svg(scenario, step: int, size: tuple[int, int]) -> str:
 
 def cmd_run_golden(args) -> int:
     from rich.text import Text
-    from model.exporters.golden import compare, golden_runs, load_golden
-    from model.runner import run_scenario, to_json
+    from lb6.model.exporters.golden import compare, golden_runs, load_golden
+    from lb6.model.engine.runner import run_scenario, to_json
     if args.json:
         error("--golden prints a comparison, not JSON; drop --json (or run without --golden)")
         return EXIT_BAD_INPUT

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from model.errors import format_path
-from model.schema import EventSpec
-from model.scenario import TimedEvent
+from lb6.model.errors import format_path
+from lb6.model.scenario.schema import EventSpec
+from lb6.model.scenario.document import TimedEvent
 
 
 class Refused(ValueError):

@@ -11,10 +11,10 @@ from rich.control import strip_control_codes
 from rich.table import Table
 from rich.text import Text
 
-from model.addressing import endpoint
-from model.durations import format_ms
-from model.packet import Packet
-from model.trace import FAILURES, Step
+from lb6.model.net.addressing import endpoint
+from lb6.model.scenario.durations import format_ms
+from lb6.model.net.packet import Packet
+from lb6.model.world.trace import FAILURES, Step
 
 DISPOSITION_STYLES = {
     "delivered": "bold green",

@@ -14,10 +14,10 @@ import bisect
 import itertools
 from dataclasses import dataclass
 
-from model.catalogue import Finding, check
-from model.engine import Engine, collector_paused
-from model.scenario import Scenario, TimedEvent
-from model.trace import Step
+from lb6.model.catalogue import Finding, check
+from lb6.model.engine.engine import Engine, collector_paused
+from lb6.model.scenario.document import Scenario, TimedEvent
+from lb6.model.world.trace import Step
 
 @dataclass(frozen=True)
 class Moved:

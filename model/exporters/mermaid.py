@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..addressing import PROBE_SOURCE
-from ..trace import FAILURES
+from lb6.model.net.addressing import PROBE_SOURCE
+from lb6.model.world.trace import FAILURES
 
 PROBER = "prober"
 MAX_LABEL = 160

@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..addressing import IPv6, PROBE_SOURCE, family_of
-from ..dns import resolve
-from ..nodes import HOST_INTERNET
-from ..packet import ICMP, TCP, UDP, Packet
-from ..probing import PROBE_SOURCE_PORT
+from lb6.model.net.addressing import IPv6, PROBE_SOURCE, family_of
+from lb6.model.behaviours.dns import resolve
+from lb6.model.deployment.nodes import HOST_INTERNET
+from lb6.model.net.packet import ICMP, TCP, UDP, Packet
+from lb6.model.behaviours.probing import PROBE_SOURCE_PORT
 
 INTERNET = "internet"
 VNET = "vnet"

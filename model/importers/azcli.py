@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import ScenarioError
-from . import common as c
-from .expressions import SUBSCRIPTION_ID, RESOURCE_GROUP
+from lb6.model.errors import ScenarioError
+from lb6.model.importers import common as c
+from lb6.model.importers.expressions import SUBSCRIPTION_ID, RESOURCE_GROUP
 
 # Options that take a list of values (space separated, as az accepts them).
 MULTI_VALUED = {"--lb-address-pools", "--lb-inbound-nat-rules", "--nics", "--address-prefixes",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..errors import Path, Problem, ScenarioError, format_path
+from lb6.model.errors import Path, Problem, ScenarioError, format_path
 
 # The documentation ranges build.py also uses (RFC 5737 TEST-NET-3, RFC 3849); addresses are
 # assigned here, in file order, so that the default timeline can name a frontend's address.

@@ -8,8 +8,8 @@ what was expected there.
 
 from __future__ import annotations
 
-from ..errors import Path, Problem
-from ..yamlsource import Located
+from lb6.model.errors import Path, Problem
+from lb6.model.scenario.yamlsource import Located
 
 MAX_DEPTH = 200
 

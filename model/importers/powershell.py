@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import ScenarioError
-from . import common as c
-from .expressions import RESOURCE_GROUP, SUBSCRIPTION_ID
+from lb6.model.errors import ScenarioError
+from lb6.model.importers import common as c
+from lb6.model.importers.expressions import RESOURCE_GROUP, SUBSCRIPTION_ID
 
 
 @dataclass

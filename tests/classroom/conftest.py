@@ -13,12 +13,12 @@ pytest.importorskip("textual_serve", reason="the serve extra (textual-serve) is 
 
 from aiohttp import web  # noqa: E402  (after the skip: aiohttp comes with the serve extra)
 
-from model.library import find  # noqa: E402
-from model.scenario import load_scenario  # noqa: E402
-from tui.app import Lb6App  # noqa: E402
-from tui.classroom.client import ClassLink  # noqa: E402
-from tui.classroom.hub import Hub  # noqa: E402
-from tui.classroom.server import ClassServer  # noqa: E402
+from lb6.model.scenario.library import find  # noqa: E402
+from lb6.model.scenario.document import load_scenario  # noqa: E402
+from lb6.tui.app import Lb6App  # noqa: E402
+from lb6.tui.classroom.client import ClassLink  # noqa: E402
+from lb6.tui.classroom.hub import Hub  # noqa: E402
+from lb6.tui.classroom.server import ClassServer  # noqa: E402
 
 LESSON = "lesson_1_first_dual_stack_request"
 

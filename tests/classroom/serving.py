@@ -19,7 +19,7 @@ LINK = re.compile(r"(lead link|join link for students|open)[^:]*:\s+(http://\S+)
 def lb6_serve(*args: str, timeout: float = 30.0):
     """`lb6 serve ARGS --port 0`; yields {"lead": url, "join": url, "base": url}."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", *args, "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "lb6", "serve", *args, "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     links: dict[str, str] = {}
     seen: list[str] = []

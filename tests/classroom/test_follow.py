@@ -11,8 +11,8 @@ from contextlib import AsyncExitStack
 import aiohttp
 
 from tests.classroom.conftest import LESSON, settle
-from tui.app_classroom import ClassBar
-from tui.screens.lesson import QuestionScreen
+from lb6.tui.app_classroom import ClassBar
+from lb6.tui.screens.lesson import QuestionScreen
 
 SIZE = (120, 36)
 
@@ -146,8 +146,8 @@ async def test_a_follower_leaving_does_not_disturb_the_others(classroom):
 
 
 async def test_followers_follow_a_reset_and_another_scenario(classroom):
-    from model.library import find
-    from model.scenario import load_scenario
+    from lb6.model.scenario.library import find
+    from lb6.model.scenario.document import load_scenario
     async with AsyncExitStack() as stack:
         lead_app, lead, students = await open_class(classroom, stack)
         assert lead_app.inject("stop_vm", {"vm": "web1"})

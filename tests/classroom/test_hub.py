@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.classroom.hub import GONE_AFTER_S, Hub, Refused, new_token
+from lb6.tui.classroom.hub import GONE_AFTER_S, Hub, Refused, new_token
 
 
 class Clock:
@@ -109,7 +109,7 @@ def test_without_a_lead_students_explore_on_their_own():
 
 
 def test_a_starting_explorer_counts_until_its_first_poll(hub):
-    from tui.classroom.hub import STARTING_S
+    from lb6.tui.classroom.hub import STARTING_S
     lead, _ = hub.open("lead-token")
     hub.open("join-token")
     hub.clock.t += GONE_AFTER_S + 1      # a slow start: still counted

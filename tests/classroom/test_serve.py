@@ -17,7 +17,7 @@ from tests.classroom.serving import http_status, lb6_serve, status, token, wait_
 
 
 def serve(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tui.cli", "serve", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "lb6", "serve", *args], capture_output=True,
                           text=True, timeout=60)
 
 
@@ -121,8 +121,8 @@ def test_without_lead_each_browser_explores_alone():
 
 
 def test_without_the_serve_extra_the_message_says_what_to_install(monkeypatch, capsys):
-    from tui import cli
-    for name in [m for m in sys.modules if m.startswith(("textual_serve", "tui.classroom.server"))]:
+    from lb6.tui import cli
+    for name in [m for m in sys.modules if m.startswith(("textual_serve", "lb6.tui.classroom.server"))]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "textual_serve", None)  # import fails as if not installed
     assert cli.main(["serve", "--port", "0"]) == 2

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from model import library
-from model.runner import run_scenario
-from model.scenario import load_scenario
+from lb6.model.scenario import library
+from lb6.model.engine.runner import run_scenario
+from lb6.model.scenario.document import load_scenario
 
 _RUNS: dict[str, object] = {}
 
@@ -21,7 +21,7 @@ def replay(name: str):
 @pytest.fixture(scope="session")
 def capture(tmp_path_factory):
     """`capture(name)` -> (result, wires, packets read back from the written pcapng)."""
-    from model.exporters.pcap import export_pcapng, read_pcapng
+    from lb6.model.exporters.pcap import export_pcapng, read_pcapng
 
     made: dict[str, tuple] = {}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import main
+from lb6.tui.cli import main
 
 NAME = "ipv6_only_client"  # small, and has drops, ICMP and a failed DNS answer
 LB6 = Path(sys.executable).with_name("lb6")

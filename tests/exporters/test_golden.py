@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from model.errors import ScenarioError
-from model.exporters.golden import compare, load_golden
-from model.runner import run_scenario, to_json
-from tui.cli import main
+from lb6.model.errors import ScenarioError
+from lb6.model.exporters.golden import compare, load_golden
+from lb6.model.engine.runner import run_scenario, to_json
+from lb6.tui.cli import main
 
 from .conftest import replay
 

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from model.exporters.mermaid import _Ids, escape, to_mermaid
+from lb6.model.exporters.mermaid import _Ids, escape, to_mermaid
 
 from .conftest import replay
 

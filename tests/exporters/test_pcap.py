@@ -21,7 +21,7 @@ from scapy.layers.inet import ICMP, IP, TCP, UDP  # noqa: E402
 from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
-from model.exporters.pcap import INTERNET, VNET, http_request, http_response, tls_record  # noqa: E402
+from lb6.model.exporters.pcap import INTERNET, VNET, http_request, http_response, tls_record  # noqa: E402
 from tests.model.helpers import farm, run  # noqa: E402
 
 FARM = "dual_stack_web_farm"
@@ -220,7 +220,7 @@ def test_failing_tcp_probe_shows_the_syn_alone_or_a_reset(capture):
 
 
 def test_http_probe_sends_a_get_and_reads_the_status(tmp_path):
-    from model.exporters.pcap import export_pcapng, read_pcapng
+    from lb6.model.exporters.pcap import export_pcapng, read_pcapng
     http = ("{name: http, protocol: Http, port: 80, request_path: /health, interval_s: 5, "
             "number_of_probes: 2}")
     result = run(farm(probe=http, v4_probe="http", v6_probe="http", duration="6s"))
@@ -300,7 +300,7 @@ def test_payloads_have_the_recorded_size(size):
 
 
 def test_an_empty_run_still_writes_both_interfaces(tmp_path):
-    from model.exporters.pcap import write_pcapng
+    from lb6.model.exporters.pcap import write_pcapng
     path = tmp_path / "empty.pcapng"
     assert write_pcapng([], path) == 0
     data = path.read_bytes()

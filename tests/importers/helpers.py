@@ -6,7 +6,7 @@ import copy
 import json
 from pathlib import Path
 
-from tui.cli import main
+from lb6.tui.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE = FIXTURES / "quickstart_2016.json"

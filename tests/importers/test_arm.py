@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from model.catalogue import check
-from model.loader import load_any
+from lb6.model.catalogue import check
+from lb6.model.inputs import load_any
 
 from .helpers import (FIXTURES, PARAMETERS, TEMPLATE, check_json, resource, run_cli,
                       template, variant, write)

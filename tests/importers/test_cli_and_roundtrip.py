@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from model.catalogue import check
-from model.importers.detect import detect
-from model.loader import load_any
-from model.scenario import load_scenario
+from lb6.model.catalogue import check
+from lb6.model.importers.detect import detect
+from lb6.model.inputs import load_any
+from lb6.model.scenario.document import load_scenario
 
 from .helpers import CLI_SCRIPT, FIXTURES, PARAMETERS, PS_SCRIPT, TEMPLATE, run_cli
 
@@ -126,7 +126,7 @@ def test_check_lists_not_modelled_in_human_output(capsys, monkeypatch):
 
 
 def test_explore_accepts_the_options():
-    from tui.cli import build_parser
+    from lb6.tui.cli import build_parser
     args = build_parser().parse_args(["explore", str(TEMPLATE), "--parameters", str(PARAMETERS),
                                       "--format", "arm"])
     assert args.parameters == str(PARAMETERS) and args.format == "arm"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from model.importers.expressions import (
+from lb6.model.importers.expressions import (
     Context, ExprError, evaluate_string, resource_id, unique_string)
-from model.importers.jsonpos import JsonProblem, load_json
+from lb6.model.importers.jsonpos import JsonProblem, load_json
 
 
 def test_json_lines_of_values_with_comments():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from model.catalogue import check
-from model.loader import load_any
+from lb6.model.catalogue import check
+from lb6.model.inputs import load_any
 
 from .helpers import CLI_SCRIPT, FIXTURES, PS_SCRIPT, check_json, run_cli
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import textwrap
 
-from model.engine import Engine
-from model.runner import Result, run_scenario
-from model.scenario import Scenario, load_scenario_text
-from model.trace import Step
+from lb6.model.engine.engine import Engine
+from lb6.model.engine.runner import Result, run_scenario
+from lb6.model.scenario.document import Scenario, load_scenario_text
+from lb6.model.world.trace import Step
 
 FQDN = "contoso.westus.cloudapp.azure.com"
 FE_V4, FE_V6 = "203.0.113.10", "2001:db8:1::10"

@@ -3,9 +3,9 @@ check finds what Azure would refuse (severity error) or what a lint should flag.
 
 import pytest
 
-from model import library
-from model.catalogue import CATALOGUE, ERROR, INFO, WARNING, check
-from model.scenario import load_scenario
+from lb6.model.scenario import library
+from lb6.model.catalogue import CATALOGUE, ERROR, INFO, WARNING, check
+from lb6.model.scenario.document import load_scenario
 
 from .helpers import farm, load
 

@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-import model.engine as engine_mod
-from model.flows import FlowTable
-from model.journal import MISSING, JournaledDict, apply_changes
-from model.scenario import TimedEvent
-from model.schema import ConnectSpec
+import lb6.model.engine.engine as engine_mod
+from lb6.model.world.flows import FlowTable
+from lb6.model.world.journal import MISSING, JournaledDict, apply_changes
+from lb6.model.scenario.document import TimedEvent
+from lb6.model.scenario.schema import ConnectSpec
 
 from .helpers import FE_V4, engine
 from .test_engine import BUSY, all_steps, snapshot
@@ -91,7 +91,7 @@ def test_changes_compose_in_order():
 
 
 def test_step_log_blocks_read_back_the_same_steps(monkeypatch):
-    from model.trace import StepLog
+    from lb6.model.world.trace import StepLog
     monkeypatch.setattr(StepLog, "BLOCK", 4)
     steps = list(all_steps().records)
     log = StepLog()

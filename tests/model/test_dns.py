@@ -1,8 +1,8 @@
 """DNS answers and the client's choice of family: RFC 8305 Happy Eyeballs timing (facts 31,
 197-209) and the no-NAT64 case (fact 24)."""
 
-from model.dns import resolve
-from model.nodes import Client, DnsName, DnsRecord
+from lb6.model.behaviours.dns import resolve
+from lb6.model.deployment.nodes import Client, DnsName, DnsRecord
 
 from .helpers import DANA_V4, DANA_V6, FE_V4, FE_V6, FQDN, conn_steps, engine, farm, first, run
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import model.engine as engine_mod
-from model.scenario import TimedEvent
-from model.schema import ConnectSpec
+import lb6.model.engine.engine as engine_mod
+from lb6.model.scenario.document import TimedEvent
+from lb6.model.scenario.schema import ConnectSpec
 
 from .helpers import FE_V4, FE_V6, FQDN, engine, farm
 
@@ -66,7 +66,7 @@ def test_run_until_stops_before_later_events_and_sets_now():
 def test_schedule_ties_run_in_scheduling_order():
     eng = engine(farm())
     order = []
-    from model.registry import HANDLERS
+    from lb6.model.world.registry import HANDLERS
     HANDLERS["_test_mark"] = lambda e, tag: order.append(tag)
     try:
         for tag in "abc":
@@ -79,7 +79,7 @@ def test_schedule_ties_run_in_scheduling_order():
 
 
 def test_schedule_never_goes_into_the_past():
-    from model.registry import HANDLERS
+    from lb6.model.world.registry import HANDLERS
     eng = engine(farm())
     eng.run(until=1_000)
     seen = []
@@ -210,7 +210,7 @@ def test_seed_changes_ephemeral_ports_and_probe_phase():
 
 def run_json(hashseed: str) -> bytes:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    out = subprocess.run([sys.executable, "-m", "tui.cli", "run", "dual_stack_web_farm", "--json"],
+    out = subprocess.run([sys.executable, "-m", "lb6", "run", "dual_stack_web_farm", "--json"],
                          cwd=ROOT, env=env, capture_output=True, check=False)
     assert out.returncode == 0, out.stderr.decode()
     return out.stdout

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from model import library
-from model.compare import compare
-from model.runner import run_scenario
-from model.scenario import load_scenario, load_scenario_text
+from lb6.model.scenario import library
+from lb6.model.teaching.compare import compare
+from lb6.model.engine.runner import run_scenario
+from lb6.model.scenario.document import load_scenario, load_scenario_text
 
 
 def test_lesson_questions_are_answerable_from_the_engine():

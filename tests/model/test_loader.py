@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from model.errors import ScenarioError
-from model.scenario import load_scenario, load_scenario_text
+from lb6.model.errors import ScenarioError
+from lb6.model.scenario.document import load_scenario, load_scenario_text
 
 from .helpers import farm
 
@@ -356,7 +356,7 @@ def test_brackets_inside_scalars_and_quotes_do_not_count_as_nesting():
 
 
 def test_compound_durations_read_as_their_sum():
-    from model.durations import parse_duration
+    from lb6.model.scenario.durations import parse_duration
     assert parse_duration("4m30s") == 270_000
     assert parse_duration("1h15m") == 4_500_000
     with pytest.raises(ValueError):

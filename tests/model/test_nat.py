@@ -88,7 +88,7 @@ def test_flow_lookup_index_is_by_original_and_reply_tuple():
 
 
 def test_flow_table_indexes_by_rule_and_forgets_removed_flows():
-    from model.flows import FlowTable
+    from lb6.model.world.flows import FlowTable
     table = FlowTable()
     a = table.add("inbound", "Tcp", ("Tcp", "1.1.1.1", 1, FE_V4, 80), ("Tcp", "1.1.1.1", 1, "10.0.0.4", 80),
                   "web1", "fe-v4", "rule-v4", "SYN_SENT", 0, 240_000, "c1")

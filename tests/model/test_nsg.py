@@ -1,8 +1,8 @@
 """Network security groups: default rules, priority, statefulness, IPv4 only (facts 19,
 133-137)."""
 
-from model.nodes import NsgRule
-from model.nsg import default_rules, evaluate, parse_port_range, would_deny_ipv6
+from lb6.model.deployment.nodes import NsgRule
+from lb6.model.behaviours.nsg import default_rules, evaluate, parse_port_range, would_deny_ipv6
 
 from .helpers import FE_V4, FE_V6, conn_steps, engine, farm, first, run
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from model.snat import SnatTable, preallocation
+from lb6.model.world.snat import SnatTable, preallocation
 
 from .helpers import FE_V4, FE_V6, conn_steps, engine, farm, first, run
 
@@ -130,8 +130,8 @@ def test_port_is_held_240s_after_fin():
 def test_snat_exhaustion_fails_new_flows(monkeypatch):
     # A block of 4 ports instead of 1,024 keeps the test small; the shipped snat_exhaustion
     # scenario shows the real tier (fact 118).
-    import model.outbound
-    monkeypatch.setattr(model.outbound, "preallocation", lambda pool_size: 4)
+    import lb6.model.behaviours.outbound as outbound_mod
+    monkeypatch.setattr(outbound_mod, "preallocation", lambda pool_size: 4)
     timeline = (outbound("o", "api", family="IPv4", extra=", hold: 5m, count: 5, every: 10ms, requests: 0")
                 + outbound("other", "api2", at="2s"))
     r = run(farm(hosts=HOSTS, timeline=timeline, duration="20s",

@@ -3,7 +3,7 @@ IPv4 probe governing both families (facts 10, 64-81)."""
 
 import pytest
 
-from model.health import DOWN, UP, ProbeState
+from lb6.model.world.health import DOWN, UP, ProbeState
 
 from .helpers import FE_V6, conn_steps, engine, farm, first, run
 

@@ -4,8 +4,8 @@ the documented hash over healthy members (facts 41-43, 179) and the fixed IPv6 s
 
 import pytest
 
-from model.packet import Packet
-from model.rules import choose, hash_inputs, hash_value
+from lb6.model.net.packet import Packet
+from lb6.model.behaviours.distribution import choose, hash_inputs, hash_value
 
 from .helpers import FE_V4, FE_V6, FQDN, conn_steps, engine, farm, first, run
 

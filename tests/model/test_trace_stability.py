@@ -19,8 +19,8 @@ import json
 
 import pytest
 
-from model import library
-from model.engine import Engine
+from lb6.model.scenario import library
+from lb6.model.engine.engine import Engine
 
 PINNED = {
     "all_backends_down": "30274389fe2c275611d904d21ae2e0da43730d2a99f622d13c9659d1a5485143",
@@ -69,7 +69,7 @@ PINNED_LOAD_TEST = "a858599402e09bb18051c3c243d52284e90079c5ed32d1001c29a6b800d8
 
 def run_json(name: str) -> str:
     """What `lb6 run NAME --json` prints."""
-    from tui.cli import main
+    from lb6.tui.cli import main
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         main(["run", name, "--json"])
@@ -81,7 +81,7 @@ def digest(text: str) -> str:
 
 
 def load_test_json() -> str:
-    from model.runner import run_scenario, to_json
+    from lb6.model.engine.runner import run_scenario, to_json
     from tests.perf.generate import load, load_test
     result = run_scenario(load(load_test(LOAD_TEST_FLOWS, span_ms=20_000), "load-test"))
     return json.dumps(to_json(result), indent=2)

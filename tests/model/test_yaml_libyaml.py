@@ -12,8 +12,8 @@ import random
 import pytest
 import yaml
 
-import model.yamlsource as ys
-from model import library
+import lb6.model.scenario.yamlsource as ys
+from lb6.model.scenario import library
 from tests.robustness.fuzz import hostile_yaml, mutate_text
 
 pytestmark = pytest.mark.skipif(ys._FAST_LOADER is None, reason="PyYAML built without libyaml")

@@ -116,5 +116,5 @@ def to_yaml(data: dict) -> str:
 
 def load(data: dict, source: str = "<generated>"):
     """Validate `data` through the same checks as a YAML file (model.scenario)."""
-    from model.scenario import load_scenario_data
+    from lb6.model.scenario.document import load_scenario_data
     return load_scenario_data(data, source)

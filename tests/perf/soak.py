@@ -25,8 +25,8 @@ import resource
 import sys
 import time
 
-from model.engine import Engine
-from model.scenario import load_scenario_data
+from lb6.model.engine.engine import Engine
+from lb6.model.scenario.document import load_scenario_data
 
 HOUR_MS = 3_600_000
 
@@ -98,7 +98,7 @@ def soak_scenario(hours: int) -> dict:
 
 
 def _ms(at: str) -> int:
-    from model.durations import parse_duration
+    from lb6.model.scenario.durations import parse_duration
     return parse_duration(at)
 
 

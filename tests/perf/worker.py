@@ -57,7 +57,7 @@ def baseline_loop(packets: int, flows: int, backends: int = 8) -> float:
 def run_engine(flows: int, slices: int = 500):
     """Load the generated scenario and run it to its end as `lb6 run` does (`Engine.run`),
     in `slices` slices of virtual time so the cost can be read by ranges of steps."""
-    from model.engine import Engine
+    from lb6.model.engine.engine import Engine
     data = generate.load_test(flows)
     t0 = time.process_time()
     scenario = generate.load(data)
@@ -151,7 +151,7 @@ def big(args: dict) -> dict:
 def explorer(args: dict) -> dict:
     import asyncio
     from textual.app import App
-    from tui.app import Lb6App
+    from lb6.tui.app import Lb6App
 
     flows = args["flows"]
     repeats = args.get("repeats", 20)
@@ -265,7 +265,7 @@ Minimal().run()
 """
 
 LB6_APP = """
-from tui.cli import main
+from lb6.tui.cli import main
 sys.argv = ['lb6']
 sys.exit(main())
 """

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from model.catalogue import check
-from model.engine import Engine
-from model.errors import ScenarioError
-from model.loader import load_text
+from lb6.model.catalogue import check
+from lb6.model.engine.engine import Engine
+from lb6.model.errors import ScenarioError
+from lb6.model.inputs import load_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

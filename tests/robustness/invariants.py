@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from model.addressing import IPv6, family_of
-from model.engine import Engine
-from model.flows import INBOUND, OUTBOUND
-from model.health import DOWN
-from model.packet import TCP, Packet
-from model.trace import DISPOSITIONS, DROPPED_NSG, EXPIRED, FORWARDED, TRANSLATED, Step
-from model.traffic import vm_eligible
+from lb6.model.net.addressing import IPv6, family_of
+from lb6.model.engine.engine import Engine
+from lb6.model.world.flows import INBOUND, OUTBOUND
+from lb6.model.world.health import DOWN
+from lb6.model.net.packet import TCP, Packet
+from lb6.model.world.trace import DISPOSITIONS, DROPPED_NSG, EXPIRED, FORWARDED, TRANSLATED, Step
+from lb6.model.behaviours.inbound import vm_eligible
 
 FLOW_ID = re.compile(r"flow #(\d+)")
 DROPS = {d for d in DISPOSITIONS if d.startswith("dropped-")}

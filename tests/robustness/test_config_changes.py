@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.engine import Engine
+from lb6.model.engine.engine import Engine
 
 from tests.model.helpers import farm, load
 

@@ -15,9 +15,9 @@ import sys
 
 import pytest
 
-from model import library
-from model.engine import Engine
-from model.scenario import load_scenario
+from lb6.model.scenario import library
+from lb6.model.engine.engine import Engine
+from lb6.model.scenario.document import load_scenario
 
 from .fuzz import ROOT
 from .profiles import SOAK
@@ -27,7 +27,7 @@ SHIPPED = library.shipped()
 
 def _start(hashseed: str, *extra: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
-    return subprocess.Popen([sys.executable, "-m", "tui.cli", "run", "--all", "--json", *extra],
+    return subprocess.Popen([sys.executable, "-m", "lb6", "run", "--all", "--json", *extra],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

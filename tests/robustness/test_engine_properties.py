@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
                                  rule, run_state_machine_as_test)
 
-from model.engine import Engine
-from model.scenario import TimedEvent, load_scenario_data
-from model.schema import EventSpec
+from lb6.model.engine.engine import Engine
+from lb6.model.scenario.document import TimedEvent, load_scenario_data
+from lb6.model.scenario.schema import EventSpec
 
 from .gen import FQDN, RULE_PORTS, nsg_rules, topologies
 from .invariants import Watcher

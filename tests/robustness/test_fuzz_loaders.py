@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.errors import ScenarioError
-from model.loader import load_text
-from model.yamlsource import MAX_VALUES
+from lb6.model.errors import ScenarioError
+from lb6.model.inputs import load_text
+from lb6.model.scenario.yamlsource import MAX_VALUES
 
 from .fuzz import (ROOT, SCENARIOS, SCRIPTS, STATS, TEMPLATES, alias_bomb, dump_yaml, feed,
                    hostile_yaml, mutate_data, mutate_text)
@@ -205,7 +205,7 @@ def _lb6_check(path, timeout: float = 60.0) -> subprocess.CompletedProcess:
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
     env = dict(os.environ, PYTHONHASHSEED="0")
     env.pop("LB6_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "tui.cli", "check", str(path)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "lb6", "check", str(path)], cwd=ROOT,
                           env=env, capture_output=True, timeout=timeout, preexec_fn=limit,
                           text=True, errors="replace")
 

@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from model.errors import ScenarioError
-from model.loader import load_text
-from model.yamlsource import MAX_VALUES
+from lb6.model.errors import ScenarioError
+from lb6.model.inputs import load_text
+from lb6.model.scenario.yamlsource import MAX_VALUES
 
 from .fuzz import ROOT, alias_bomb
 
@@ -48,7 +48,7 @@ def test_lb6_check_refuses_python_tags_with_exit_2(tag, tmp_path):
     marker = tmp_path / "pwned"
     path = tmp_path / "evil.yaml"
     path.write_text(f"title: t\nvms: {tag.format(marker=marker)}\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "tui.cli", "check", str(path)], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "lb6", "check", str(path)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2, out.stderr
     assert "Traceback" not in out.stderr
@@ -137,7 +137,7 @@ def test_scenarios_have_no_include_mechanism():
 
 
 def test_lb6_serve_binds_loopback_by_default():
-    from tui import cli
+    from lb6.tui import cli
     parser = cli.build_parser()
     subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     if "serve" not in subparsers.choices:
@@ -154,7 +154,7 @@ def test_lb6_debug_is_the_only_way_to_a_traceback(tmp_path):
     env.pop("LB6_DEBUG", None)
     path = tmp_path / "x.yaml"
     path.write_bytes(b"\xff\xfe\x00junk")
-    out = subprocess.run([sys.executable, "-m", "tui.cli", "check", str(path)], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "lb6", "check", str(path)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert str(path) in out.stderr

@@ -9,9 +9,9 @@ the time of that last step instead of the time it was injected, so the replayed 
 from __future__ import annotations
 
 
-from model.engine import Engine
-from model.scenario import TimedEvent
-from model.schema import EventSpec
+from lb6.model.engine.engine import Engine
+from lb6.model.scenario.document import TimedEvent
+from lb6.model.scenario.schema import EventSpec
 
 from tests.model.helpers import FE_V4, farm, load
 

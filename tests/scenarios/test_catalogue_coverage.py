@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from model import library
-from model.catalogue import CATALOGUE, check
-from model.runner import run_scenario
-from model.scenario import load_scenario
+from lb6.model.scenario import library
+from lb6.model.catalogue import CATALOGUE, check
+from lb6.model.engine.runner import run_scenario
+from lb6.model.scenario.document import load_scenario
 
 SHIPPED = library.shipped()
 

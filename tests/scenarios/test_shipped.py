@@ -2,9 +2,9 @@
 
 import pytest
 
-from model import library
-from model.runner import run_scenario
-from model.scenario import load_scenario
+from lb6.model.scenario import library
+from lb6.model.engine.runner import run_scenario
+from lb6.model.scenario.document import load_scenario
 
 SHIPPED = library.shipped()
 

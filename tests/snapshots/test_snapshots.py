@@ -6,9 +6,9 @@ the new SVGs before committing them.
 
 from __future__ import annotations
 
-from model import library
-from model.scenario import load_scenario
-from tui.app import Lb6App
+from lb6.model.scenario import library
+from lb6.model.scenario.document import load_scenario
+from lb6.tui.app import Lb6App
 
 
 def app() -> Lb6App:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from model import library
-from model.scenario import load_scenario
-from tui.app import Lb6App
-from tui.widgets.flowtable import FlowTable
-from tui.widgets.steplog import StepLog
+from lb6.model.scenario import library
+from lb6.model.scenario.document import load_scenario
+from lb6.tui.app import Lb6App
+from lb6.tui.widgets.flowtable import FlowTable
+from lb6.tui.widgets.steplog import StepLog
 
 
 def make_app() -> Lb6App:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from model import library
-from model.scenario import load_scenario
-from tui.app import Lb6App
+from lb6.model.scenario import library
+from lb6.model.scenario.document import load_scenario
+from lb6.tui.app import Lb6App
 
 LESSON = "lesson_1_first_dual_stack_request"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-import tui.app
+import lb6.tui.app as tui_app
 from textual import events
-from model import library
-from model.scenario import load_scenario
-from tui.app import Lb6App
+from lb6.model.scenario import library
+from lb6.model.scenario.document import load_scenario
+from lb6.tui.app import Lb6App
 
 SOAK = os.environ.get("LB6_SOAK") == "1"
 PRESSES = 20_000 if SOAK else 2_000
@@ -42,7 +42,7 @@ WORDS = ["1.5s", "12", "4m", "99999999", "-1", "soon", "load_balancer.rules.rule
 class MonkeyApp(Lb6App):
     """The explorer with quitting and screenshots disarmed."""
 
-    CSS_PATH = str(Path(tui.app.__file__).parent / Lb6App.CSS_PATH)  # relative to tui/app.py
+    CSS_PATH = str(Path(tui_app.__file__).parent / Lb6App.CSS_PATH)  # relative to tui/app.py
     quits = 0
 
     async def action_quit(self) -> None:

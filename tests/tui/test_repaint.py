@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import gc
 
-from model import library
-from model.durations import format_ms
-from model.scenario import load_scenario
-from tui import present
-from tui.app import Lb6App
-from model.engine import FREEZE_AFTER
-from tui.session import Session
-from tui.widgets.panes import ProbesTable
-from tui.widgets.steplog import StepLog
+from lb6.model.scenario import library
+from lb6.model.scenario.durations import format_ms
+from lb6.model.scenario.document import load_scenario
+from lb6.tui import present
+from lb6.tui.app import Lb6App
+from lb6.model.engine.engine import FREEZE_AFTER
+from lb6.tui.session import Session
+from lb6.tui.widgets.panes import ProbesTable
+from lb6.tui.widgets.steplog import StepLog
 
 
 def make_app() -> Lb6App:

@@ -34,8 +34,8 @@ from rich.console import Console
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from tui.classroom.client import ENV_HUB, ENV_ROLE, ENV_SESSION, ENV_TOKEN
-from tui.classroom.hub import Hub, Refused
+from lb6.tui.classroom.client import ENV_HUB, ENV_ROLE, ENV_SESSION, ENV_TOKEN
+from lb6.tui.classroom.hub import Hub, Refused
 
 HERE = Path(__file__).parent
 log = logging.getLogger("lb6.serve")
@@ -253,7 +253,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 def explorer_command(target: str, format: str | None, parameters: str | None) -> str:
     """The shell command textual-serve runs once per browser: this Python's `lb6 explore`."""
-    words = [sys.executable, "-m", "tui.cli", "explore", target]
+    words = [sys.executable, "-m", "lb6", "explore", target]
     if format:
         words += ["--format", format]
     if parameters:

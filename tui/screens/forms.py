@@ -91,7 +91,7 @@ class JumpScreen(Form):
             yield from self.buttons()
 
     def submit(self) -> None:
-        from model.durations import parse_duration
+        from lb6.model.scenario.durations import parse_duration
         text = self.query_one("#target", Input).value.strip()
         if not text:
             self.show_error("type a step number (120) or a time (1.5s, 4m)")

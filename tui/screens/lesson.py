@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.forms import FORM_CSS, ClientForm, client_picker
+from lb6.tui.screens.forms import FORM_CSS, ClientForm, client_picker
 
 
 class QuestionScreen(ModalScreen[str | None]):
@@ -94,7 +94,7 @@ class CheckpointScreen(ModalScreen[int | None]):
         self.checkpoints = checkpoints
 
     def compose(self) -> ComposeResult:
-        from model.durations import format_ms
+        from lb6.model.scenario.durations import format_ms
         with Vertical():
             yield Static(Text("Return the class to a checkpoint", style="bold"), classes="title")
             yield OptionList(*[Option(Text(f"{c.name}  ({format_ms(c.at)})"), id=str(c.at))

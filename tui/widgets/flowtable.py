@@ -20,9 +20,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from model.addressing import endpoint
-from model.durations import format_ms
-from tui.widgets.linetext import text_strip
+from lb6.model.net.addressing import endpoint
+from lb6.model.scenario.durations import format_ms
+from lb6.tui.widgets.linetext import text_strip
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from textual.message import Message
 from textual.visual import visualize
 from textual.widgets import DataTable, Static
 
-from model.addressing import IPv4, IPv6
-from model.catalogue import CATALOGUE
-from model.durations import format_ms
-from tui import present
+from lb6.model.net.addressing import IPv4, IPv6
+from lb6.model.catalogue import CATALOGUE
+from lb6.model.scenario.durations import format_ms
+from lb6.tui import present
 
 
 class Inspector(VerticalScroll):

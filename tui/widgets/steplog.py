@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui import present
-from tui.widgets.linetext import text_strip
+from lb6.tui import present
+from lb6.tui.widgets.linetext import text_strip
 
 CURRENT = Style(reverse=True, bold=True)
 FUTURE = Style(dim=True)

@@ -16,9 +16,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from model.addressing import IPv4, IPv6
-from model.nodes import Client, DnsName, Frontend, Host, LbRule, InboundNatRule, BackendPool, Probe, Vm
-from model.trace import FAILURES
+from lb6.model.net.addressing import IPv4, IPv6
+from lb6.model.deployment.nodes import Client, DnsName, Frontend, Host, LbRule, InboundNatRule, BackendPool, Probe, Vm
+from lb6.model.world.trace import FAILURES
 
 MAX_PER_COLUMN = 24  # a 300-VM pool shows the first ones and a count, not 300 boxes
 

@@ -1,0 +1,84 @@
+"""Load any input lb6 understands: a scenario, an ARM template, an az CLI or PowerShell script.
+
+`load_any` detects the format from the content (or takes `format`), runs the matching importer
+and validates the result through the scenario loader, so every input obeys the same rules and
+every problem names the file and the line (and in a template, the JSON path). It returns the
+scenario together with the notes on what the input holds that lb6 does not model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
+
+from lb6.model.errors import Problem, ScenarioError
+from lb6.model.importers.detect import FORMATS, detect
+from lb6.model.scenario.document import Scenario, _read, load_scenario_data, load_scenario_text
+
+if TYPE_CHECKING:  # the importers load only for an input that needs them
+    from lb6.model.importers.common import Deployment, Note
+
+
+@dataclass
+class Loaded:
+    scenario: Scenario
+    format: str
+    notes: list[Note] = field(default_factory=list)
+    data: dict | None = None  # the scenario data an importer produced (None for a scenario)
+    subjects: dict = field(default_factory=dict)  # finding subject → Origin in the input
+
+    def where(self, subject: str) -> str | None:
+        """'file line N, json.path' of the object a finding names, for an imported input."""
+        origin = self.subjects.get(subject)
+        if origin is None:
+            return None
+        return Problem("", origin.path, origin.line).location(self.scenario.source)
+
+
+def read_deployment(text: str, source: str, fmt: str, parameters: str | None = None,
+                    parameters_source: str | None = None) -> Deployment:
+    if fmt == "arm":
+        from lb6.model.importers.arm import read_template
+        return read_template(text, source, parameters, parameters_source)
+    if fmt == "azcli":
+        from lb6.model.importers.azcli import read_azcli
+        return read_azcli(text, source)
+    if fmt == "powershell":
+        from lb6.model.importers.powershell import read_powershell
+        return read_powershell(text, source)
+    raise ValueError(fmt)
+
+
+def load_text(text: str, source: str, format: str | None = None,
+              parameters_text: str | None = None, parameters_source: str | None = None) -> Loaded:
+    fmt = format or detect(text, source)
+    if fmt is None:
+        raise ScenarioError(source, [Problem(
+            "not a file lb6 can read: expected a scenario (YAML with a title), an ARM template "
+            "(JSON with $schema and resources), an az CLI script (az network ... commands) or a "
+            "PowerShell script (New-AzLoadBalancer and friends); use --format to say which", (), 1)])
+    if fmt not in FORMATS:
+        raise ScenarioError(source, [Problem(f"unknown format '{fmt}'; expected one of "
+                                             f"{', '.join(FORMATS)}")])
+    if parameters_text is not None and fmt != "arm":
+        raise ScenarioError(parameters_source or "<parameters>", [Problem(
+            f"--parameters applies to ARM templates only, and {source} is read as {fmt}")])
+    if fmt == "scenario":
+        return Loaded(load_scenario_text(text, source), fmt)
+    from lb6.model.importers.common import to_scenario
+    dep = read_deployment(text, source, fmt, parameters_text, parameters_source)
+    title = dep.title or f"{FsPath(source).name} ({ {'arm': 'ARM template', 'azcli': 'az CLI script', 'powershell': 'PowerShell script'}[fmt] })"
+    data, locate = to_scenario(dep, title)
+    scenario = load_scenario_data(data, source, locate)
+    return Loaded(scenario, fmt, dep.notes, data, dep.subjects)
+
+
+def load_any(path: str | FsPath, format: str | None = None, parameters: str | FsPath | None = None,
+             display: str | None = None) -> Loaded:
+    """Read `path` in whichever format it holds; `parameters` is an ARM parameters file."""
+    path = FsPath(path)
+    text = _read(path)
+    params_text = _read(FsPath(parameters)) if parameters is not None else None
+    return load_text(text, display or str(path), format, params_text,
+                     str(parameters) if parameters is not None else None)

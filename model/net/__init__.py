@@ -1,0 +1,1 @@
+"""Values on the wire: addresses (canonical text, families, prefixes) and frozen packets."""

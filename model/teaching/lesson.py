@@ -1,0 +1,81 @@
+"""Lessons: predict-then-reveal questions judged by what the engine does.
+
+A question is about one connection. It is asked just before the step that would reveal the
+answer (the hash's pick, the packet reaching the server, the NSG decision...), and the right
+answer is never typed by hand: it is read from a copy of the engine run forward from the moment
+the question is asked, so injected events and changed settings are taken into account.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from lb6.model.scenario.schema import QuestionSpec
+from lb6.model.world.trace import Step
+
+# For each kind of question, the step kinds that give its answer away.
+REVEALED_BY = {
+    "served_by": ("backend-choice",),
+    "server_saw": ("deliver",),
+    "family": ("choose", "send"),
+    "outcome": ("dns", "choose", "send"),
+    "passes_nsg": ("nsg", "deliver"),
+}
+
+
+def reveals(question: QuestionSpec, step: Step) -> bool:
+    """True when `step` is the one that would give the answer to `question` away."""
+    if step.conn != question.connection or step.kind not in REVEALED_BY[question.ask]:
+        return False
+    if question.ask == "server_saw":
+        return step.node.startswith(("host:", "vm:"))
+    return True
+
+
+def answer_of(engine, question: QuestionSpec) -> str:
+    """The engine's answer, read from the connection once it has played out."""
+    conn = engine.connection(question.connection)
+    if conn is None:
+        return "none"
+    if question.ask == "passes_nsg":
+        return "no" if "dropped-nsg" in conn.seen else "yes"
+    value = getattr(conn, question.ask)
+    return str(value) if value is not None else "none"
+
+
+def play_out(engine, question: QuestionSpec, horizon_ms: int):
+    """A copy of `engine` run until the question's connection is settled (or `horizon_ms`)."""
+    shadow = copy.deepcopy(engine)
+    while shadow.peek() is not None and shadow.peek() <= horizon_ms:
+        conn = shadow.connection(question.connection)
+        if conn is not None and _settled(conn, question):
+            break
+        if shadow.step() is None:
+            break
+    return shadow
+
+
+def _settled(conn, question: QuestionSpec) -> bool:
+    if question.ask == "served_by":
+        return conn.served_by is not None or conn.status in ("failed", "closed")
+    if question.ask == "server_saw":
+        return conn.server_saw is not None or conn.status in ("failed", "closed")
+    if question.ask == "family":
+        return conn.family is not None or conn.status in ("failed", "closed")
+    return conn.status in ("failed", "closed")
+
+
+@dataclass(frozen=True)
+class Judged:
+    question: QuestionSpec
+    given: str | None
+    correct: str
+
+    @property
+    def right(self) -> bool:
+        return self.given == self.correct
+
+
+def judge(engine, question: QuestionSpec, given: str | None, horizon_ms: int) -> Judged:
+    return Judged(question, given, answer_of(play_out(engine, question, horizon_ms), question))
