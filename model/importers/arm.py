@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lb6.model.errors import Path, Problem, ScenarioError
-from lb6.model.importers import common as c
+from lb6.model.importers import resources as c
 from lb6.model.importers.expressions import Context, ExprError, evaluate_string
 from lb6.model.importers.jsonpos import JsonProblem, LocatedJson, load_json
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from lb6.model.errors import ScenarioError
-from lb6.model.importers import common as c
+from lb6.model.importers import resources as c
 from lb6.model.importers.expressions import SUBSCRIPTION_ID, RESOURCE_GROUP
 
 # Options that take a list of values (space separated, as az accepts them).
