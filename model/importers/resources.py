@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from lb6.model.errors import Path, Problem, ScenarioError
+from lb6.model.importers.expressions import RESOURCE_GROUP, SUBSCRIPTION_ID
 
 DEFAULT_LOCATION = "westus"
 
@@ -218,6 +219,22 @@ class Deployment:
 
     def note(self, message: str, origin: Origin | None = None) -> None:
         self.notes.append(Note(message, origin or Origin()))
+
+    def note_skipped(self, skipped: dict[str, list[int]]) -> None:
+        """One note per kind of script command lb6 passed over, with the lines it stood on."""
+        for what, lines in skipped.items():
+            shown = ", ".join(map(str, lines[:8])) + (" …" if len(lines) > 8 else "")
+            self.note(f"skipped `{what}` (line{'s' if len(lines) > 1 else ''} {shown}): it "
+                      "does not change what lb6 models", Origin(lines[0]))
+
+
+def resource_id(resource_type: str, name: str, child: str | None = None,
+                child_name: str | None = None) -> str:
+    """The ID Azure would give a resource (or one of its children) in lb6's placeholder
+    subscription and resource group, for a script that passes IDs between commands."""
+    base = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{RESOURCE_GROUP}/providers/"
+            f"{resource_type}/{name}")
+    return f"{base}/{child}/{child_name}" if child else base
 
 
 def last_segment(text: str) -> str:
