@@ -322,6 +322,16 @@ class TemplateDocument:
             full = path + ("properties", PROPERTY_OF[n])
             origin.fields[n] = (self.doc.line_of(full), full)
 
+    def child_resources(self, parent: Instance, child_type: str) -> list[tuple[dict, Path]]:
+        """Children declared as resources of their own (type `<parent type>/<child_type>`, name
+        `<parent>/<child>`), shaped like inline entries: a name and the evaluated properties."""
+        want = f"{parent.type}/{child_type}".lower()
+        prefix = parent.name.lower() + "/"
+        return [({"name": child.name.split("/")[-1], "properties": self.properties(child)},
+                 child.path)
+                for child in self.instances
+                if child.type.lower() == want and child.name.lower().startswith(prefix)]
+
     def item_path(self, inst: Instance, key: str, i: int) -> Path:
         """JSON path of item i of property list `key`: literal, or the copy loop's input."""
         raw = inst.raw.get("properties") or {}

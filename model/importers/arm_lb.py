@@ -31,12 +31,7 @@ class LoadBalancerReader(TemplateDocument):
         def items(key, child_type):
             out = [(self.obj(x, base + (key, i), key), base + (key, i))
                    for i, x in enumerate(self.listing(props, key, base))]
-            for child in self.instances:
-                if child.type.lower() == f"{lbtype}/{child_type}".lower() and \
-                        child.name.lower().startswith(inst.name.lower() + "/"):
-                    out.append(({"name": child.name.split("/")[-1],
-                                 "properties": self.properties(child)}, child.path))
-            return out
+            return out + self.child_resources(inst, child_type)
 
         def own(value, path, child):
             parent, sub = self.ref(value, path, lbtype, child)

@@ -31,11 +31,7 @@ class NetworkReader(TemplateDocument):
             else:
                 vnet.address_space.append(str(p))
         subnets = [(s, base + ("subnets", i)) for i, s in enumerate(props.get("subnets") or [])]
-        for child in self.instances:
-            if child.type.lower() == "microsoft.network/virtualnetworks/subnets" and \
-                    child.name.lower().startswith(inst.name.lower() + "/"):
-                subnets.append(({"name": child.name.split("/")[-1],
-                                 "properties": self.properties(child)}, child.path))
+        subnets += self.child_resources(inst, "subnets")
         for s, spath in subnets:
             sp = s.get("properties") or {}
             prefixes = [sp["addressPrefix"]] if sp.get("addressPrefix") else list(
@@ -61,11 +57,7 @@ class NetworkReader(TemplateDocument):
         base = inst.path + ("properties",)
         nsg = c.Nsg(inst.name, self.origin(inst.path, f"NSG '{inst.name}'"))
         rules = [(r, base + ("securityRules", i)) for i, r in enumerate(props.get("securityRules") or [])]
-        for child in self.instances:
-            if child.type.lower() == "microsoft.network/networksecuritygroups/securityrules" and \
-                    child.name.lower().startswith(inst.name.lower() + "/"):
-                rules.append(({"name": child.name.split("/")[-1],
-                               "properties": self.properties(child)}, child.path))
+        rules += self.child_resources(inst, "securityRules")
         for r, rpath in rules:
             rp = r.get("properties") or {}
             values: dict = {}

@@ -37,6 +37,15 @@ class Call:
                 return self.params[n.lower()]
         return default
 
+    def object_or_id(self, name: str, many: bool = False):
+        """-Name's object, else the name(s) at the end of -NameId's resource ID(s): the
+        cmdlets take a referenced object either way."""
+        value = self.get(name)
+        if value is None and self.get(name + "Id"):
+            ids = self.get(name + "Id")
+            value = [c.last_segment(i) for i in as_list(ids)] if many else c.last_segment(ids)
+        return value
+
     def need(self, name: str):
         value = self.get(name)
         if value is None or value is True:

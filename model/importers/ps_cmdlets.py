@@ -38,9 +38,7 @@ def new_pip(call: Call):
 
 
 def new_frontend(call: Call):
-    pip = call.get("PublicIpAddress")
-    if pip is None and call.get("PublicIpAddressId"):
-        pip = c.last_segment(call.get("PublicIpAddressId"))
+    pip = call.object_or_id("PublicIpAddress")
     if call.get("Subnet", "SubnetId", "PrivateIpAddress") is not None:
         call.r.dep.note("an internal frontend (subnet / private IP) is not modelled",
                         c.Origin(call.r.line))
@@ -58,9 +56,7 @@ def new_probe(call: Call):
 
 
 def _rule_props(call: Call) -> dict:
-    fe = call.get("FrontendIpConfiguration")
-    if fe is None and call.get("FrontendIpConfigurationId"):
-        fe = c.last_segment(call.get("FrontendIpConfigurationId"))
+    fe = call.object_or_id("FrontendIpConfiguration")
     return {"FrontendIPConfiguration": fe, "Protocol": call.get("Protocol"),
             "FrontendPort": call.get("FrontendPort"), "BackendPort": call.get("BackendPort"),
             "IdleTimeoutInMinutes": call.get("IdleTimeoutInMinutes"),
@@ -72,12 +68,8 @@ def new_nat_rule(call: Call):
 
 
 def new_rule(call: Call):
-    pool = call.get("BackendAddressPool")
-    if pool is None and call.get("BackendAddressPoolId"):
-        pool = c.last_segment(call.get("BackendAddressPoolId"))
-    probe = call.get("Probe")
-    if probe is None and call.get("ProbeId"):
-        probe = c.last_segment(call.get("ProbeId"))
+    pool = call.object_or_id("BackendAddressPool")
+    probe = call.object_or_id("Probe")
     return call.r.obj("rule", call.need("Name"), BackendAddressPool=pool, Probe=probe,
                       LoadDistribution=call.get("LoadDistribution"), **_rule_props(call))
 
@@ -97,15 +89,9 @@ def new_lb(call: Call):
 
 
 def new_ipconfig(call: Call):
-    subnet = call.get("Subnet")
-    if subnet is None and call.get("SubnetId"):
-        subnet = c.last_segment(call.get("SubnetId"))
-    pools = call.get("LoadBalancerBackendAddressPool")
-    if pools is None and call.get("LoadBalancerBackendAddressPoolId"):
-        pools = [c.last_segment(p) for p in as_list(call.get("LoadBalancerBackendAddressPoolId"))]
-    nats = call.get("LoadBalancerInboundNatRule")
-    if nats is None and call.get("LoadBalancerInboundNatRuleId"):
-        nats = [c.last_segment(p) for p in as_list(call.get("LoadBalancerInboundNatRuleId"))]
+    subnet = call.object_or_id("Subnet")
+    pools = call.object_or_id("LoadBalancerBackendAddressPool", many=True)
+    nats = call.object_or_id("LoadBalancerInboundNatRule", many=True)
     call.get("Primary")
     return call.r.obj("ipconfig", call.need("Name"),
                       PrivateIpAddressVersion=call.get("PrivateIpAddressVersion"),
