@@ -1,366 +1,39 @@
 """A replayed trace as a pcapng capture that Wireshark and tshark open like any other.
 
-Every simulated packet becomes a real one (Ethernet + IPv4/IPv6 + TCP/UDP/ICMP, checksums
-computed by scapy), stamped with the virtual clock, on one of two capture points:
+computed by scapy), stamped with the virtual clock, on the two capture points the plan
+(`capture_plan`) names: ``internet`` (the client side of the load balancer) and ``vnet`` (the
+VM side). So one NAT'ed connection shows as the same flow on both interfaces, with the frontend
+address on one and the VM's private address on the other. Each packet carries, as pcapng
+comments, the number, place and reason of every step that handled it; MAC addresses are
+derived from the IP address.
 
-- ``internet``: the client side of the load balancer: packets before the inbound NAT and
-  after the reply NAT, DNS, and a VM's outbound packets after SNAT;
-- ``vnet``: the VM side: packets after the inbound NAT, before the reply NAT and before SNAT,
-  traffic between VMs and other VNet hosts, and health probes from 168.63.129.16 (fact 64).
-
-So one NAT'ed connection shows as the same flow on both interfaces, with the frontend address
-on one and the VM's private address on the other. Each packet carries, as pcapng comments, the
-number, place and reason of every step that handled it.
-
-What the trace does not hold as packets is synthesised from the topology, and said so here:
-DNS (the engine records a decision, not a message: the query and the answer go between the
-client and ``RESOLVER_V4``/``RESOLVER_V6``), health probes (a TCP handshake and 4-way close,
-fact 77, or an HTTP GET, fact 78), TCP sequence numbers, MAC addresses (derived from the IP
-address) and payload bytes (an HTTP request or response on web ports, a TLS record on 443,
-zeros elsewhere; always of the size the engine recorded).
-
-The plan (`plan_capture`) is pure Python; scapy is imported only to build and write packets
-(`write_pcapng`) and to read them back (`read_pcapng`).
+This module builds and writes the packets with scapy (`write_pcapng`), and reads them back
+(`read_pcapng`); scapy is imported only inside those, so planning a capture never loads it. It
+also hands on the plan's and the payloads' public names, where callers have always found them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import re
 import struct
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from lb6.model.net.addressing import IPv6, PROBE_SOURCE, family_of
-from lb6.model.behaviours.dns import resolve
-from lb6.model.deployment.nodes import HOST_INTERNET
-from lb6.model.net.packet import ICMP, TCP, UDP, Packet
-from lb6.model.behaviours.probing import PROBE_SOURCE_PORT
+from lb6.model.exporters.capture_plan import (
+    INTERFACES, INTERNET, VNET, Wire, flag_set, plan_capture, step_comment,
+)
+from lb6.model.exporters.payloads import http_request, http_response, probe_request, tls_record
+from lb6.model.net.addressing import IPv6, family_of
+from lb6.model.net.packet import TCP, UDP
 
-INTERNET = "internet"
-VNET = "vnet"
-INTERFACES = (INTERNET, VNET)
+__all__ = ["DESCRIPTIONS", "INTERFACES", "INTERNET", "VNET", "Wire", "build_packet",
+           "export_pcapng", "http_request", "http_response", "mac_of", "plan_capture",
+           "probe_request", "read_pcapng", "step_comment", "tls_record", "write_pcapng"]
+
 DESCRIPTIONS = {
     INTERNET: "lb6: client side of the load balancer (before inbound NAT, after reply NAT and SNAT)",
     VNET: "lb6: VM side of the load balancer (after inbound NAT, before reply NAT and SNAT)",
 }
-
-# The resolver a client asks. The trace names none, so these are documentation addresses
-# (RFC 5737 TEST-NET-1, RFC 3849) that no scenario uses for anything else.
-RESOLVER_V4 = "192.0.2.53"
-RESOLVER_V6 = "2001:db8:53::53"
-
-HTTP_PORTS = frozenset({80, 8000, 8080})
-TLS_PORTS = frozenset({443})
-PROBE_USER_AGENT = "Load Balancer Agent"
-GAP_US = 100  # spacing of packets a single step stands for (a probe's handshake, say)
-
-_HTTP_REASONS = {200: "OK", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
-                 503: "Service Unavailable"}
-
-
-@dataclass
-class Wire:
-    """One packet on one capture point, ready to be built by scapy."""
-
-    t_us: int
-    iface: str
-    proto: str
-    src: str
-    sport: int
-    dst: str
-    dport: int
-    flags: str = ""
-    seq: int = 0
-    ack: int = 0
-    payload: bytes = b""
-    dns: tuple | None = None  # (id, is_answer, qname, qtype, ((type, address), ...), ttl)
-    steps: list[int] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
-
-    def note(self, n: int, comment: str) -> None:
-        self.steps.append(n)
-        self.comments.append(comment)
-
-    def summary(self) -> str:
-        return f"{self.iface} {self.proto} {self.src}:{self.sport} > {self.dst}:{self.dport} {self.flags}"
-
-
-def step_comment(step) -> str:
-    """The pcapng comment for one step: number, time, place, decision and reason."""
-    return (f"lb6 step {step.n} at {step.t_ms} ms, {step.node}, {step.kind}: "
-            f"{step.disposition}. {step.reason}")
-
-
-class _TcpStream:
-    """Sequence numbers of one TCP connection, shared by its NAT'ed views."""
-
-    __slots__ = ("sides", "next")
-
-    def __init__(self, seed: str):
-        h = hashlib.sha256(seed.encode()).digest()
-        self.sides: dict[tuple[str, int], int] = {}
-        self.next = [int.from_bytes(h[:4], "big"), int.from_bytes(h[4:8], "big")]
-
-
-def _pair(p: Packet) -> frozenset:
-    return frozenset({(p.src, p.sport), (p.dst, p.dport)})
-
-
-def _flagset(flags: str) -> set[str]:
-    return {f.strip().upper() for f in flags.split(",") if f.strip()}
-
-
-class _Planner:
-    def __init__(self, engine):
-        self.engine = engine
-        self.topology = engine.topology
-        self.wires: list[Wire] = []
-        self.journeys: dict[object, dict[tuple[str, Packet], Wire]] = {}
-        self.streams: dict[frozenset, _TcpStream] = {}
-        t = self.topology
-        self._vnet_addresses = {a for a, o in t.owners.items() if o.kind == "vm"}
-        for h in t.hosts:
-            if h.kind != HOST_INTERNET:
-                self._vnet_addresses.update(h.addresses)
-        self._vnet_addresses.add(PROBE_SOURCE)
-
-    # ---- where a packet is seen -------------------------------------------------------------
-
-    def iface(self, p: Packet) -> str:
-        for a in (p.src, p.dst):
-            if a in self._vnet_addresses or self.topology.in_vnet(a):
-                return VNET
-        return INTERNET
-
-    # ---- the plan -------------------------------------------------------------------------
-
-    def plan(self) -> list[Wire]:
-        for step in self.engine.records:
-            if step.kind == "dns":
-                self._dns(step)
-            elif step.kind == "probe" and step.packet is not None:
-                self._probe(step)
-            elif step.packet is not None:
-                self._hop(step)
-        # Synthesised answers land after their query; a stable sort keeps step order for ties.
-        return sorted(self.wires, key=lambda w: w.t_us)
-
-    def _hop(self, step) -> None:
-        key = step.conn or ("step", step.n)
-        if step.kind == "send" or key not in self.journeys:
-            self.journeys[key] = {}  # a new packet leaves its sender: a new journey
-        journey = self.journeys[key]
-        comment = step_comment(step)
-        first = self._seen(journey, step.packet, step)
-        first.note(step.n, comment)
-        if step.after is not None and step.after != step.packet:
-            where = (self.iface(step.after), step.after)
-            second = journey.get(where)
-            if second is None:
-                self._link(step.packet, step.after)
-                second = Wire(step.t_ms * 1000, where[0], step.after.proto, step.after.src,
-                              step.after.sport, step.after.dst, step.after.dport,
-                              step.after.flags, first.seq, first.ack, first.payload)
-                journey[where] = second
-                self.wires.append(second)
-            second.note(step.n, comment)
-
-    def _seen(self, journey: dict, p: Packet, step) -> Wire:
-        where = (self.iface(p), p)
-        wire = journey.get(where)
-        if wire is None:
-            seq, ack, payload = self._segment(p, step)
-            wire = Wire(step.t_ms * 1000, where[0], p.proto, p.src, p.sport, p.dst, p.dport,
-                        p.flags, seq, ack, payload)
-            journey[where] = wire
-            self.wires.append(wire)
-        return wire
-
-    # ---- TCP sequence numbers and payloads ----------------------------------------------
-
-    def _stream(self, p: Packet, step) -> _TcpStream:
-        flags = _flagset(p.flags)
-        pair = _pair(p)
-        stream = self.streams.get(pair)
-        if stream is None or ("SYN" in flags and "ACK" not in flags):
-            stream = _TcpStream(f"{step.conn}|{step.n}|{sorted(pair)}")
-            self.streams[pair] = stream
-        return stream
-
-    def _link(self, before: Packet, after: Packet) -> None:
-        """The NAT'ed view of a connection shares the original's sequence numbers."""
-        if before.proto != TCP:
-            return
-        stream = self.streams.get(_pair(before))
-        if stream is None:
-            return
-        self.streams[_pair(after)] = stream
-        side = stream.sides.get((before.src, before.sport), 0)
-        stream.sides[(after.src, after.sport)] = side
-        stream.sides[(after.dst, after.dport)] = 1 - side
-
-    def _segment(self, p: Packet, step) -> tuple[int, int, bytes]:
-        """(seq, ack, payload) for a packet first seen at `step`."""
-        if p.proto != TCP:
-            return 0, 0, self._payload(p, step, request=True)
-        stream = self._stream(p, step)
-        flags = _flagset(p.flags)
-        side = stream.sides.get((p.src, p.sport))
-        if side is None:
-            other = stream.sides.get((p.dst, p.dport))
-            side = 0 if other is None else 1 - other
-        stream.sides[(p.src, p.sport)] = side
-        stream.sides[(p.dst, p.dport)] = 1 - side
-        payload = self._payload(p, step, request=side == 0)
-        seq = stream.next[side] & 0xFFFFFFFF
-        ack = stream.next[1 - side] & 0xFFFFFFFF if "ACK" in flags else 0
-        stream.next[side] += len(payload) + ("SYN" in flags) + ("FIN" in flags)
-        return seq, ack, payload
-
-    def _payload(self, p: Packet, step, request: bool) -> bytes:
-        size = p.size
-        if size <= 0:
-            return b""
-        if p.proto == ICMP:
-            return b"\x00" * max(size - 8, 0)
-        service_port = p.dport if request else p.sport
-        if p.proto == TCP and service_port in HTTP_PORTS:
-            if request:
-                return http_request(self._host_header(p, step), size)
-            return http_response(size)
-        if p.proto == TCP and service_port in TLS_PORTS and size > 5:
-            return tls_record(size, f"{step.n}")
-        return b"\x00" * size
-
-    def _host_header(self, p: Packet, step) -> str:
-        conn = self.engine.connection(step.conn) if step.conn else None
-        if conn is not None and conn.to and not _is_address(conn.to):
-            return conn.to
-        return f"[{p.dst}]" if family_of(p.dst) == IPv6 else p.dst
-
-    # ---- synthesised exchanges -----------------------------------------------------------
-
-    def _dns(self, step) -> None:
-        """A query per record type the client asked, and the resolver's answers (facts 198-199)."""
-        t = self.topology
-        conn = self.engine.connection(step.conn) if step.conn else None
-        name = t.dns_by_name.get(step.node.split(":", 1)[1].lower())
-        client = t.client_by_name.get(conn.origin) if conn is not None else None
-        if name is None or client is None:
-            return
-        if client.ipv6:
-            src, resolver = client.ipv6, RESOLVER_V6
-        else:
-            src, resolver = client.ipv4, RESOLVER_V4
-        comment = step_comment(step)
-        t0 = step.t_ms * 1000
-        records = {"A": tuple(r.address for r in name.a),
-                   "AAAA": tuple(r.address for r in name.aaaa)}
-        for i, qtype in enumerate(resolve(client, name).asked):
-            sport = 49152 + int(hashlib.sha256(f"{step.n}{qtype}".encode()).hexdigest()[:4], 16) % 16000
-            qid = (step.n * 2 + i) & 0xFFFF
-            query = Wire(t0 + i * GAP_US, INTERNET, UDP, src, sport, resolver, 53,
-                         dns=(qid, False, name.name, qtype, (), name.ttl_s))
-            delay = client.latency_ms + (name.aaaa_delay_ms if qtype == "AAAA" else 0)
-            answers = tuple((qtype, a) for a in records[qtype])
-            answer = Wire(t0 + delay * 1000 + i * GAP_US, INTERNET, UDP, resolver, 53, src, sport,
-                          dns=(qid, True, name.name, qtype, answers, name.ttl_s))
-            for w in (query, answer):
-                w.note(step.n, comment)
-                self.wires.append(w)
-
-    def _probe(self, step) -> None:
-        """The probe's packets on the VNet: handshake, optional HTTP GET, close (facts 77-78)."""
-        p = step.packet
-        probe = self.topology.probes.get(step.refs.probe) if step.refs.probe else None
-        http = probe is not None and probe.protocol == "Http"
-        comment = step_comment(step)
-        h = hashlib.sha256(f"probe|{step.n}".encode()).digest()
-        i, r = int.from_bytes(h[:4], "big"), int.from_bytes(h[4:8], "big")
-        vm, prober = (p.dst, p.dport), (p.src, p.sport or PROBE_SOURCE_PORT)
-        out: list[tuple[tuple, tuple, str, int, int, bytes]] = [(prober, vm, "SYN", i, 0, b"")]
-        reason = step.reason
-        status = re.search(r"answers HTTP (\d{3})", reason)
-        if re.search(r"\bRST\b", reason) and not status:
-            out.append((vm, prober, "RST,ACK", 0, i + 1, b""))
-        elif step.disposition == "probe-ok" or status:
-            out += [(vm, prober, "SYN,ACK", r, i + 1, b""), (prober, vm, "ACK", i + 1, r + 1, b"")]
-            i, r = i + 1, r + 1
-            if http:
-                get = probe_request(probe.request_path or "/", p.dst)
-                reply = http_response(None, int(status.group(1)) if status else 200)
-                out += [(prober, vm, "PSH,ACK", i, r, get),
-                        (vm, prober, "PSH,ACK", r, i + len(get), reply)]
-                i, r = i + len(get), r + len(reply)
-            out += [(prober, vm, "FIN,ACK", i, r, b""), (vm, prober, "ACK", r, i + 1, b""),
-                    (vm, prober, "FIN,ACK", r, i + 1, b""), (prober, vm, "ACK", i + 1, r + 1, b"")]
-        # else: no answer (the VM hangs, or an NSG drops the probe): the SYN alone.
-        for k, (a, b, flags, seq, ack, payload) in enumerate(out):
-            w = Wire(step.t_ms * 1000 + k * GAP_US, VNET, TCP, a[0], a[1], b[0], b[1], flags,
-                     seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, payload)
-            w.note(step.n, comment)
-            self.wires.append(w)
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
-
-
-# ---- payloads ---------------------------------------------------------------------------------
-
-
-def http_request(host: str, size: int) -> bytes:
-    """A GET of exactly `size` bytes (padded with a header), or zeros if it cannot fit."""
-    head = f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: lb6\r\n"
-    pad = size - len(head) - len("X-Pad: \r\n\r\n")
-    if pad < 0:
-        return b"\x00" * size
-    return (head + "X-Pad: " + "x" * pad + "\r\n\r\n").encode()
-
-
-def http_response(size: int | None, status: int = 200) -> bytes:
-    """An HTTP response of exactly `size` bytes (any size when None: an empty body)."""
-    line = f"HTTP/1.1 {status} {_HTTP_REASONS.get(status, 'Status')}\r\n"
-    if size is None:
-        return (line + "Content-Length: 0\r\n\r\n").encode()
-    for digits in range(1, 8):
-        head = f"{line}Content-Type: text/plain\r\nContent-Length: {'0' * digits}\r\n\r\n"
-        body = size - len(head)
-        if body >= 0 and len(str(body)) == digits:
-            return (head.replace("0" * digits, str(body)) + "x" * body).encode()
-    return b"\x00" * size
-
-
-def probe_request(path: str, host: str) -> bytes:
-    host = f"[{host}]" if family_of(host) == IPv6 else host
-    return (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {PROBE_USER_AGENT}\r\n"
-            "Connection: close\r\n\r\n").encode()
-
-
-def tls_record(size: int, seed: str) -> bytes:
-    """A TLS 1.2 application-data record of `size` bytes with deterministic 'ciphertext'."""
-    body = bytearray()
-    counter = 0
-    while len(body) < size - 5:
-        body += hashlib.sha256(f"{seed}|{counter}".encode()).digest()
-        counter += 1
-    return b"\x17\x03\x03" + (size - 5).to_bytes(2, "big") + bytes(body[:size - 5])
-
-
-# ---- building and writing with scapy ----------------------------------------------------------
-
-
-def plan_capture(result) -> list[Wire]:
-    """The packets of a replayed run (`model.runner.Result`, or anything with `.engine`)."""
-    engine = getattr(result, "engine", result)
-    return _Planner(engine).plan()
 
 
 def mac_of(address: str) -> str:
@@ -384,7 +57,7 @@ def build_packet(w: Wire):
     ip = ScapyIPv6(src=w.src, dst=w.dst, hlim=64) if v6 else \
         IP(src=w.src, dst=w.dst, ttl=64, id=(w.steps[0] if w.steps else 0) & 0xFFFF)
     if w.proto == TCP:
-        flags = "".join(_TCP_FLAGS.get(f, "") for f in _flagset(w.flags))
+        flags = "".join(_TCP_FLAGS.get(f, "") for f in flag_set(w.flags))
         options = [("MSS", 1440 if v6 else 1460)] if "S" in flags else []
         l4 = ScapyTCP(sport=w.sport, dport=w.dport, flags=flags, seq=w.seq, ack=w.ack,
                       window=64240, options=options)
