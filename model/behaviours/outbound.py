@@ -12,7 +12,8 @@ from lb6.model.net.packet import TCP, Packet, rewrite
 from lb6.model.world.registry import handler
 from lb6.model.world.snat import OUTBOUND_IDLE_MS, RELEASE_AFTER_FIN_MS, RELEASE_AFTER_RST_MS, preallocation
 from lb6.model.world.state import Attempt, Conn
-from lb6.model.behaviours.inbound import ephemeral_port, fail, guest_reply, live_flow, service_answer
+from lb6.model.behaviours.connection import ephemeral_port, fail, live_flow
+from lb6.model.behaviours.guest import guest_reply, service_answer
 from lb6.model.world import trace as d
 
 # Fact 111 (scenario 3): a VM with no public LB rule gets an address Azure picks and the user

@@ -13,7 +13,8 @@ from lb6.model.world.health import DOWN, UP
 from lb6.model.behaviours.nsg import evaluate
 from lb6.model.net.packet import TCP, Packet
 from lb6.model.world.registry import handler
-from lb6.model.behaviours.inbound import service_answer, vm_eligible
+from lb6.model.behaviours.connection import vm_eligible
+from lb6.model.behaviours.guest import service_answer
 from lb6.model.world import trace as d
 
 PROBE_SOURCE_PORT = 54321  # the platform's side of the probe handshake; any port would do

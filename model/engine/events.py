@@ -27,7 +27,7 @@ def dispatch(eng, ev: TimedEvent) -> None:
 
 
 def _connect(eng, ev: TimedEvent) -> None:
-    from lb6.model.behaviours.inbound import begin_inbound
+    from lb6.model.behaviours.client import begin_inbound
     b = ev.body
     conn = Conn(ev.conn_id, "inbound", b.client, b.to, b.protocol, b.port)
     _copy_traffic_settings(conn, b)
