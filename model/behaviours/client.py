@@ -14,6 +14,7 @@ from lb6.model.net.packet import ICMP, TCP, UDP, Packet
 from lb6.model.world.registry import handler
 from lb6.model.world.state import Attempt, Conn
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import CLIENT, DNS, node_id
 
 
 def begin_inbound(eng, conn: Conn) -> None:
@@ -28,7 +29,7 @@ def begin_inbound(eng, conn: Conn) -> None:
         if client.address(family) is None:
             conn.status = "failed"
             conn.outcome = d.DROPPED_LIMITATION
-            eng.emit(f"client:{client.name}", "choose", d.DROPPED_LIMITATION,
+            eng.emit(node_id(CLIENT, client.name), "choose", d.DROPPED_LIMITATION,
                      f"{client.name} has no {family} address, so it cannot reach {conn.to}; "
                      "nothing translates between families (no NAT64, fact 24)",
                      ids=("no-nat64",), facts=(24,), conn=conn,
@@ -57,10 +58,10 @@ def begin_inbound(eng, conn: Conn) -> None:
             warn = [("no-nat64", conn.id, f"IPv6-only {client.name} gets no AAAA for {name.name}")]
             base += ("; the name has only an A record, and IPv6 is never translated to IPv4 "
                      "(no NAT64)")
-        eng.emit(f"dns:{name.name}", "dns", d.NO_ANSWER, base, ids=ids, facts=facts, conn=conn,
+        eng.emit(node_id(DNS, name.name), "dns", d.NO_ANSWER, base, ids=ids, facts=facts, conn=conn,
                  warn=warn)
         return
-    eng.emit(f"dns:{name.name}", "dns", d.ANSWERED, base, ids=("dns-a-and-aaaa",),
+    eng.emit(node_id(DNS, name.name), "dns", d.ANSWERED, base, ids=("dns-a-and-aaaa",),
              facts=(31, 198), conn=conn, detail=(("decision", res.reason),))
     eng.schedule(eng.now + res.decide_after_ms, "choose_family", conn.id, res.decide_after_ms)
     eng.schedule(eng.now + res.decide_after_ms + client.connect_timeout_ms, "connect_timeout",
@@ -81,7 +82,7 @@ def choose_family(eng, conn_id: str, waited_ms: int) -> None:
     order = " then ".join(f"{f} {endpoint(a, conn.port)}" for f, a in conn.candidates)
     name = eng.topology.dns_by_name.get(conn.to.lower())
     why = resolve(client, name).reason if name else "a literal address"
-    eng.emit(f"client:{client.name}", "choose", d.CHOSEN,
+    eng.emit(node_id(CLIENT, client.name), "choose", d.CHOSEN,
              f"Happy Eyeballs: {why}. Order: {order}; each next attempt starts {delay} ms "
              "after the previous one unless it has completed",
              ids=("dns-a-and-aaaa",), facts=(199, 200, 201, 202, 206, 207, 209), conn=conn)
@@ -119,7 +120,7 @@ def attempt(eng, conn_id: str, i: int) -> None:
         packet = Packet(ICMP, src, 0, dst, 0, "echo-request", 64)
         what = "an ICMP echo request (ping)"
     nth = f"attempt {i + 1} over {family}" if len(conn.candidates) > 1 else f"over {family}"
-    eng.emit(f"client:{client.name}", "send", d.FORWARDED,
+    eng.emit(node_id(CLIENT, client.name), "send", d.FORWARDED,
              f"{client.name} sends {what} {nth} to {endpoint(dst, packet.dport)}",
              packet=packet, conn=conn, facts=(202,) if i else ())
     eng.schedule(eng.now + client.latency_ms, "lb_in", conn.id, i, packet)

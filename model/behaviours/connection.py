@@ -9,13 +9,14 @@ from __future__ import annotations
 from lb6.model.net.packet import Packet
 from lb6.model.world.state import Attempt, Conn
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import CLIENT, VM, node_id
 
 # Not in the facts: delay from the load balancer's host agent to the VM, 1 ms.
 HOST_HOP_MS = 1
 
 
 def origin_node(conn: Conn) -> str:
-    return f"client:{conn.origin}" if conn.kind == "inbound" else f"vm:{conn.origin}"
+    return node_id(CLIENT, conn.origin) if conn.kind == "inbound" else node_id(VM, conn.origin)
 
 
 def ephemeral_port(eng, address: str) -> int:

@@ -17,6 +17,7 @@ from lb6.model.world.flows import INBOUND
 from lb6.model.world.registry import handler
 from lb6.model.world.state import Conn
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import VM, node_id
 
 
 def _receiving_nic(t, flow, family: str) -> str | None:
@@ -52,7 +53,7 @@ def vm_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
         deliver(eng, conn, i, packet, flow, note="no NSG on the subnet or NIC (Basic is open "
                                                  "by default, fact 133)")
         return
-    node = f"vm:{flow.vm}"
+    node = node_id(VM, flow.vm)
     names = ", ".join(n.name for n in nsgs)
     if packet.family == IPv6:
         warn, why = [], ""
@@ -145,7 +146,7 @@ def guest_reply(conn: Conn, packet: Packet, mode: str) -> tuple[Packet | None, s
 def deliver(eng, conn: Conn, i: int, packet: Packet, flow, note: str = "") -> None:
     s = eng.state
     vm = s.topology.vm_by_name[flow.vm]
-    node = f"vm:{vm.name}"
+    node = node_id(VM, vm.name)
     att = conn.attempts[i]
     prefix = f"{note}; " if note else ""
     if not s.vm_running.get(vm.name, True):

@@ -10,6 +10,7 @@ from lb6.model.behaviours.outbound import release_snat
 from lb6.model.net.packet import UDP
 from lb6.model.world.registry import handler
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import FRONTEND, LB, node_id
 
 
 @handler("flow_expiry")
@@ -27,8 +28,8 @@ def flow_expiry(eng, flow_id: int) -> None:
     minutes = flow.idle_ms // 60_000
     if flow.kind == "outbound":
         release_snat(eng, flow, 0)
-    node = f"frontend:{flow.frontend}" if flow.frontend in s.topology.frontends else \
-        f"lb:{s.topology.load_balancer.name}"
+    node = node_id(FRONTEND, flow.frontend) if flow.frontend in s.topology.frontends else \
+        node_id(LB, s.topology.load_balancer.name)
     if flow.proto == UDP:
         eng.emit(node, "idle-timeout", d.EXPIRED,
                  f"UDP flow #{flow.id} aged out of the table after {minutes} min; UDP is hashed "

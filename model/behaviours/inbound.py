@@ -17,6 +17,7 @@ from lb6.model.world.flows import FIN_WAIT, INBOUND, NAT_RULE, SYN_SENT, UDP_STA
 from lb6.model.world.registry import handler
 from lb6.model.world.state import Conn
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import FRONTEND, POOL, VM, node_id
 
 
 @handler("lb_in")
@@ -42,7 +43,7 @@ def lb_in(eng, conn_id: str, i: int, packet: Packet) -> None:
         eng.emit("internet", "route", d.DROPPED_NO_ROUTE, why, packet=packet, conn=conn,
                  facts=(3, 4))
         return
-    node = f"frontend:{frontend.name}"
+    node = node_id(FRONTEND, frontend.name)
     if packet.proto == ICMP:
         fail(conn, att, d.DROPPED_ICMP)
         eng.emit(node, "rule-match", d.DROPPED_ICMP,
@@ -150,9 +151,7 @@ def existing_flow(eng, conn: Conn, i: int, packet: Packet, flow, node: str) -> N
 
 def repick(eng, packet: Packet, rule):
     t = eng.topology
-    pool = t.pools[rule.backend_pool]
-    up = [m for m in sorted(pool.members, key=lambda m: (m.vm, m.nic, m.ip_config))
-          if vm_eligible(eng, m.vm, rule.probe)[0]]
+    up = [m for m in t.candidates(rule.name) if vm_eligible(eng, m.vm, rule.probe)[0]]
     if not up:
         return None
     mode = "Default" if t.is_ipv6_rule(rule) else rule.load_distribution
@@ -168,7 +167,7 @@ def pick_backend(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat:
     att = conn.attempts[i]
     if nat:
         rule = t.nat_rules[rule_name]
-        node = f"frontend:{rule.frontend}"
+        node = node_id(FRONTEND, rule.frontend)
         target = rule.target
         if target is None:
             fail(conn, att, d.DROPPED_NO_RULE)
@@ -176,7 +175,7 @@ def pick_backend(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat:
                      f"inbound NAT rule {rule.name} is bound to no IP configuration",
                      packet=packet, conn=conn, rule=rule.name, facts=(54,))
             return
-        eng.emit(f"vm:{target.vm}", "backend-choice", d.FORWARDED,
+        eng.emit(node_id(VM, target.vm), "backend-choice", d.FORWARDED,
                  f"NAT rule {rule.name} always forwards to {target.vm} "
                  f"({target.nic}/{target.ip_config}); NAT rules use no probe and no hash",
                  packet=packet, conn=conn, rule=rule.name, ids=("inbound-nat-rule",), facts=(54,))
@@ -185,11 +184,11 @@ def pick_backend(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat:
         return
     rule = t.rules[rule_name]
     pool = t.pools[rule.backend_pool]
-    members = sorted(pool.members, key=lambda m: (m.vm, m.nic, m.ip_config))
+    members = t.candidates(rule.name)
     states = [(m, *vm_eligible(eng, m.vm, rule.probe)) for m in members]
     table = ", ".join(f"{m.vm} {m.address} {'up' if ok else st}" for m, ok, st in states) or "empty pool"
     up = [m for m, ok, _ in states if ok]
-    node = f"pool:{pool.name}"
+    node = node_id(POOL, pool.name)
     probe_note = f" by probe {rule.probe}" if rule.probe else ""
     if not up:
         fail(conn, att, d.DROPPED_NO_HEALTHY)
@@ -251,7 +250,7 @@ def nat_new(eng, conn_id: str, i: int, packet: Packet, rule_name: str, nat: bool
     flow.expiry_at = deadline = flow.deadline_ms  # one int for both: 100k flows wait on it
     eng.schedule(deadline, "flow_expiry", flow.id)
     fip = "; floating IP keeps the frontend address as destination" if rule.floating_ip else ""
-    eng.emit(f"frontend:{frontend.name}", "nat", d.TRANSLATED,
+    eng.emit(node_id(FRONTEND, frontend.name), "nat", d.TRANSLATED,
              f"destination {endpoint(packet.dst, packet.dport)} → {endpoint(dst, rule.backend_port)}"
              f" on {vm}; new flow #{flow.id}, idle timeout {idle_min} min"
              + (" (fixed for IPv6)" if ipv6 else "") + fip,
@@ -272,7 +271,7 @@ def nat_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int) -> None:
     flow.touch(s.now, packet.size)
     if "FIN" in packet.flags:
         flow.state = FIN_WAIT
-    eng.emit(f"frontend:{flow.frontend}", "nat", d.TRANSLATED,
+    eng.emit(node_id(FRONTEND, flow.frontend), "nat", d.TRANSLATED,
              f"flow #{flow.id}: destination {endpoint(packet.dst, packet.dport)} → "
              f"{endpoint(dst, dport)}", packet=packet, after=after, rewrite=diff, conn=conn,
              rule=flow.rule, facts=(181,))

@@ -17,6 +17,7 @@ from lb6.model.world.flows import ESTABLISHED, FIN_WAIT
 from lb6.model.world.registry import handler
 from lb6.model.world.state import Attempt, Conn
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import FRONTEND, node_id
 
 
 @handler("nat_out")
@@ -36,7 +37,7 @@ def nat_out(eng, conn_id: str, i: int, reply: Packet, flow_id: int) -> None:
         closing = f"; flow #{flow.id} closed and removed"
     elif "SYN" in reply.flags:
         flow.state = ESTABLISHED
-    eng.emit(f"frontend:{flow.frontend}", "nat", d.TRANSLATED,
+    eng.emit(node_id(FRONTEND, flow.frontend), "nat", d.TRANSLATED,
              f"reply source {endpoint(reply.src, reply.sport)} → {endpoint(fdst, fdport)}; it "
              f"goes straight back to the client (direct server return){closing}",
              packet=reply, after=after, rewrite=diff, conn=conn, rule=flow.rule,
