@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Iterator, TypeVar
 
 from lb6.model.deployment import graph
 from lb6.model.deployment.graph import build_graph
-from lb6.model.deployment.node_ids import FRONTEND, NAT_RULE, NIC, RULE, VM, node_id, split_node_id
+from lb6.model.deployment.node_ids import (FRONTEND, NAT_RULE, NIC, PROBE, RULE, VM, node_id,
+                                           split_node_id)
 from lb6.model.deployment.nodes import (
     Client,
     DnsName,
@@ -278,6 +279,17 @@ class Topology:
         if not states:
             return "none"
         return "up" if any(states) else "down"
+
+    def governed_endpoints(self, probe: str, vm: str) -> list[PoolMember]:
+        """A VM's endpoints whose rotation a probe decides: probe → rule → pool → the VM's
+        endpoint of the rule's family. One IPv4 probe can govern both families (fact 10)."""
+        found = {}
+        for rid, _ in self._out(node_id(PROBE, probe), graph.GOVERNS):
+            for pool, edge in self._out(rid, graph.FORWARDS):
+                for target, member in self._out(pool, graph.MEMBER, edge["family"]):
+                    if target == node_id(VM, vm):
+                        found.update(((m.family, m.address), m) for m in member["members"])
+        return [found[k] for k in sorted(found, key=lambda k: (k[0] != IPv4, k[1]))]
 
     def reachable_endpoints(self, nid: str, family: str) -> list[tuple[str, PoolMember]]:
         """(rule, VM endpoint) pairs that traffic of `family` entering at a frontend or a rule

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from lb6.model.behaviours.probing import governed
 from lb6.model.deployment.node_ids import (DNS, FRONTEND, NAT_RULE, POOL, RULE, VM, node_id,
                                            split_node_id)
 from lb6.model.net.addressing import IPv4, IPv6
@@ -67,6 +68,14 @@ def test_one_ipv4_probe_takes_both_families_out_of_rotation():
     assert t.rotation("web1", IPv6, {}) == "up"  # no verdict yet: in rotation
 
 
+def test_a_probe_governs_the_endpoints_of_the_rules_it_is_on():
+    both = _topology()
+    assert [(m.family, m.address) for m in both.governed_endpoints("tcp-80", "web1")] == [
+        (IPv4, "10.0.0.4"), (IPv6, "fd00:10::4")]  # one IPv4 probe, both families (fact 10)
+    v4_only = _topology(v6_probe="")
+    assert [m.family for m in v4_only.governed_endpoints("tcp-80", "web1")] == [IPv4]
+
+
 def test_a_rule_without_a_probe_keeps_its_family_in_rotation():
     t = _topology(v6_probe="")
     states = {("tcp-80", "web1"): DOWN}
@@ -123,6 +132,10 @@ def test_the_graph_agrees_with_the_engines_look_ups(name):
                            for f in (IPv4, IPv6) for r in t.rules_reaching(vm, f)
                            if t.probe_of(r.name))
     assert sorted(set(graph_targets)) == [(p.name, vm.name) for p, vm in t.probe_targets()]
+    engine_view = SimpleNamespace(topology=t)
+    for probe, vm in t.probe_targets():
+        assert {(m.family, m.address) for m in t.governed_endpoints(probe.name, vm.name)} \
+            == {(f, a) for _, f, a in governed(engine_view, probe.name, vm.name)}
     for vm in t.vms:
         for f in (IPv4, IPv6):
             assert t.egress_frontends(vm.name, f) == t.outbound_frontends(vm.name, f)
