@@ -76,6 +76,7 @@ class Topology:
         self._index()
         self._built: nx.MultiDiGraph | None = None
         self._order: dict[str, int] = {}
+        self._reaching_cache: dict[tuple[str, str], tuple] = {}
 
     def __deepcopy__(self, memo):
         return self  # replaced, never changed in place: engine checkpoints share it
@@ -257,9 +258,21 @@ class Topology:
     def rules_reaching(self, vm: str, family: str) -> list[LbRule]:
         """Load-balancing rules that can send traffic of `family` to the VM: frontend → rule →
         pool → the VM's endpoint of that family. In the order the rules are configured."""
-        pools = [p for p, _ in self._in(node_id(VM, vm), graph.MEMBER, family)]
-        rules = [r for p in pools for r, _ in self._in(p, graph.FORWARDS, family)]
-        return [self.node(r) for r in self._ordered(rules)]
+        return [rule for rule, _ in self._reaching(vm, family)]
+
+    def _reaching(self, vm: str, family: str) -> tuple[tuple[LbRule, str | None], ...]:
+        """(rule, probe name) pairs of `rules_reaching`, kept: the map asks for every VM it
+        draws at every step, and a topology never changes (a config change makes a new one)."""
+        key = (vm, family)
+        if key not in self._reaching_cache:
+            pools = [p for p, _ in self._in(node_id(VM, vm), graph.MEMBER, family)]
+            rules = [r for p in pools for r, _ in self._in(p, graph.FORWARDS, family)]
+            found = []
+            for rid in self._ordered(rules):
+                probe = self.probe_of(split_node_id(rid)[1])
+                found.append((self.node(rid), probe.name if probe else None))
+            self._reaching_cache[key] = tuple(found)
+        return self._reaching_cache[key]
 
     def probe_of(self, rule: str) -> Probe | None:
         """The probe that governs a load-balancing rule, if any (none: everyone stays, fact 87)."""
@@ -272,9 +285,8 @@ class Topology:
         `eligible`; a rule without a probe, or one whose probe has no verdict yet, keeps the VM
         in. One IPv4 probe decides both families (fact 10), so the answer follows the rules."""
         states = []
-        for rule in self.rules_reaching(vm, family):
-            probe = self.probe_of(rule.name)
-            ps = probe_states.get((probe.name, vm)) if probe else None
+        for _, probe in self._reaching(vm, family):
+            ps = probe_states.get((probe, vm)) if probe else None
             states.append(ps is None or ps.eligible)
         if not states:
             return "none"
