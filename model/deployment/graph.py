@@ -41,8 +41,6 @@ from lb6.model.net.addressing import IPv4, IPv6
 if TYPE_CHECKING:
     import networkx as nx
 
-    from lb6.model.deployment.topology import Topology
-
 # Columns of the explorer's map, left to right, as the packet travels.
 ROLES = ("client", "dns", "lb", "vm", "host")
 
@@ -56,7 +54,11 @@ def nic_name(vm: str, nic: str) -> str:
     return f"{vm}/{nic}"
 
 
-def build_graph(t: Topology) -> nx.MultiDiGraph:
+def build_graph(t) -> nx.MultiDiGraph:
+    """The graph of a `Topology` `t` (its typed objects and the look-ups it already holds).
+
+    `t` is not annotated with its class: topology.py imports this module, and this module
+    imports nothing back, not even for a type."""
     import networkx as nx
 
     g = nx.MultiDiGraph()
@@ -133,7 +135,7 @@ def build_graph(t: Topology) -> nx.MultiDiGraph:
     return g
 
 
-def _link_nsgs(t: Topology, vm, add, link) -> None:
+def _link_nsgs(t, vm, add, link) -> None:
     """nsg → subnet → vm and nsg → nic → vm: the NSGs an inbound packet meets (fact 135)."""
     vid = node_id(VM, vm.name)
     subnet = t.subnet_of(vm.name)
