@@ -320,13 +320,14 @@ class Topology:
             found += [(name, m) for m in sorted(members, key=_member_order)]
         return found
 
-    def nsgs_on_path(self, vm: str, nic: str) -> list[Nsg]:
-        """NSGs an inbound packet meets on its way to a VM's NIC: nsg → subnet → vm first, then
-        nsg → nic → vm (fact 135). The graph's answer to what `nsgs_for` looks up."""
+    def nsgs_on_path(self, vm: str, nic: str | None = None) -> list[Nsg]:
+        """NSGs an inbound packet meets on its way to a VM (to one NIC of it, given `nic`):
+        nsg → subnet → vm first, then nsg → nic → vm for each NIC (fact 135). For one NIC this
+        is the graph's answer to what `nsgs_for` looks up on the hot path."""
         vid = node_id(VM, vm)
         subnets = [s for s, _ in self._in(vid, graph.HOLDS)]
         nics = [n for n, _ in self._in(vid, graph.ATTACHES)
-                if n == node_id(NIC, graph.nic_name(vm, nic))]
+                if nic is None or n == node_id(NIC, graph.nic_name(vm, nic))]
         return [self.node(n) for hop in subnets + nics for n, _ in self._in(hop, graph.FILTERS)]
 
     def egress_frontends(self, vm: str, family: str) -> list[str]:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from lb6.model.net.addressing import IPv6, PROBE_SOURCE, family_of
 from lb6.model.behaviours.dns import resolve
+from lb6.model.deployment.node_ids import split_node_id
 from lb6.model.deployment.nodes import HOST_INTERNET
 from lb6.model.net.packet import ICMP, TCP, UDP, Packet
 from lb6.model.behaviours.probing import PROBE_SOURCE_PORT
@@ -247,7 +248,7 @@ class _Planner:
         """A query per record type the client asked, and the resolver's answers (facts 198-199)."""
         t = self.topology
         conn = self.engine.connection(step.conn) if step.conn else None
-        name = t.dns_by_name.get(step.node.split(":", 1)[1].lower())
+        name = t.dns_by_name.get(split_node_id(step.node)[1].lower())
         client = t.client_by_name.get(conn.origin) if conn is not None else None
         if name is None or client is None:
             return

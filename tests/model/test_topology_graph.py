@@ -117,6 +117,7 @@ def test_nsgs_on_the_path_subnet_first_then_nic():
     t2 = load(text).topology
     assert [n.name for n in t2.nsgs_on_path("web1", "web1-nic")] == ["nic-nsg"]
     assert t2.nsgs_on_path("web1", "no-such-nic") == []
+    assert [n.name for n in t2.nsgs_on_path("web1")] == ["nic-nsg"]  # every NIC of the VM
 
 
 @pytest.mark.parametrize("name", library.names())
