@@ -6,8 +6,9 @@ it: the explorer's map, a VM's rotation per family, the candidates of a rule, an
 reachability analysis walks.
 
 Nodes are node ids (model/deployment/node_ids.py); each carries its typed object under `obj`,
-its `kind`, `name`, and the `role` that places it in a column of the explorer's map ("" for
-nodes the map does not draw: the load balancer itself, NSGs, subnets, NICs).
+its `kind`, `name`, its `order` in the configuration, and the `role` that places it in a column
+of the explorer's map ("" for nodes the map does not draw: the load balancer itself, NSGs,
+subnets, NICs).
 
 Edges carry a `label` (what the link does) and a `family` (IPv4, IPv6, or None when the link is
 the same for both). The graph is a MultiDiGraph keyed by family, so one pair of nodes can be
@@ -66,7 +67,7 @@ def build_graph(t) -> nx.MultiDiGraph:
 
     def add(kind: str, name: str, obj, role: str = "") -> str:
         nid = node_id(kind, name)
-        g.add_node(nid, obj=obj, role=role, kind=kind, name=name)
+        g.add_node(nid, obj=obj, role=role, kind=kind, name=name, order=len(g))
         return nid
 
     def link(a: str, b: str, label: str, family: str | None = None, **attrs) -> None:

@@ -75,7 +75,6 @@ class Topology:
     def __post_init__(self) -> None:
         self._index()
         self._built: nx.MultiDiGraph | None = None
-        self._order: dict[str, int] = {}
         self._reaching_cache: dict[tuple[str, str], tuple] = {}
 
     def __deepcopy__(self, memo):
@@ -203,7 +202,6 @@ class Topology:
     def _graph(self) -> nx.MultiDiGraph:
         if self._built is None:
             self._built = build_graph(self)
-            self._order = {nid: i for i, nid in enumerate(self._built)}
         return self._built
 
     def node(self, nid: str):
@@ -252,8 +250,9 @@ class Topology:
                 if d["label"] == label and (family is None or d["family"] in (family, None))]
 
     def _ordered(self, nids) -> list[str]:
-        self._graph  # noqa: B018  (builds the order with the graph)
-        return sorted(set(nids), key=self._order.__getitem__)
+        """`nids` once each, in the order of the configuration (graph.py's `order`)."""
+        nodes = self._graph.nodes
+        return sorted(set(nids), key=lambda n: nodes[n]["order"])
 
     def rules_reaching(self, vm: str, family: str) -> list[LbRule]:
         """Load-balancing rules that can send traffic of `family` to the VM: frontend → rule →
@@ -280,8 +279,8 @@ class Topology:
         return self.node(found[0][0]) if found else None
 
     def rotation(self, vm: str, family: str, probe_states: Mapping) -> str:
-        """"up", "down" or "none": is the VM's endpoint of `family` in rotation for any rule
-        that reaches it? `probe_states` is the engine's live state, (probe, vm) → a state with
+        """Is the VM's endpoint of `family` in rotation for any rule that reaches it: up, down,
+        or none (no rule reaches it)? `probe_states` is the engine's live state, (probe, vm) → a state with
         `eligible`; a rule without a probe, or one whose probe has no verdict yet, keeps the VM
         in. One IPv4 probe decides both families (fact 10), so the answer follows the rules."""
         states = []
@@ -306,6 +305,8 @@ class Topology:
     def reachable_endpoints(self, nid: str, family: str) -> list[tuple[str, PoolMember]]:
         """(rule, VM endpoint) pairs that traffic of `family` entering at a frontend or a rule
         (load-balancing or NAT) can reach: frontend → rule → pool → VM, NAT rule → its VM."""
+        if not self.has_node(nid):
+            return []
         kind, _ = split_node_id(nid)
         rules = [r for r, _ in self._out(nid, graph.MATCHES, family)] if kind == FRONTEND else [nid]
         found = []

@@ -96,6 +96,7 @@ def test_reachable_endpoints_follow_the_family_from_frontend_to_vm():
     got = [(rule, m.vm, m.address) for rule, m in t.reachable_endpoints("frontend:fe-v6", IPv6)]
     assert got == [("rule-v6", "web1", "fd00:10::4"), ("rule-v6", "web2", "fd00:10::5")]
     assert t.reachable_endpoints("frontend:fe-v6", IPv4) == []  # no NAT64 (fact 24)
+    assert t.reachable_endpoints("rule:no-such-rule", IPv4) == []
     assert [m.vm for _, m in t.reachable_endpoints(node_id(RULE, "rule-v4"), IPv4)] == ["web1", "web2"]
 
 
