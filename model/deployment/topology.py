@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Iterator, TypeVar
 
 from lb6.model.deployment import graph
 from lb6.model.deployment.graph import build_graph
-from lb6.model.deployment.node_ids import (FRONTEND, NAT_RULE, NIC, PROBE, RULE, VM, node_id,
-                                           split_node_id)
+from lb6.model.deployment.node_ids import FRONTEND, NAT_RULE, NIC, RULE, VM, node_id, split_node_id
 from lb6.model.deployment.nodes import (
     Client,
     DnsName,
@@ -75,7 +74,9 @@ class Topology:
     def __post_init__(self) -> None:
         self._index()
         self._built: nx.MultiDiGraph | None = None
-        self._reaching_cache: dict[tuple[str, str], tuple] = {}
+        # Answers the explorer asks for at every step, kept: a topology never changes in place
+        # (a config change makes a new one), so an answer once found stays true.
+        self._kept: dict[tuple, tuple] = {}
 
     def __deepcopy__(self, memo):
         return self  # replaced, never changed in place: engine checkpoints share it
@@ -261,17 +262,17 @@ class Topology:
 
     def _reaching(self, vm: str, family: str) -> tuple[tuple[LbRule, str | None], ...]:
         """(rule, probe name) pairs of `rules_reaching`, kept: the map asks for every VM it
-        draws at every step, and a topology never changes (a config change makes a new one)."""
-        key = (vm, family)
-        if key not in self._reaching_cache:
+        draws at every step."""
+        key = ("reaching", vm, family)
+        if key not in self._kept:
             pools = [p for p, _ in self._in(node_id(VM, vm), graph.MEMBER, family)]
             rules = [r for p in pools for r, _ in self._in(p, graph.FORWARDS, family)]
             found = []
             for rid in self._ordered(rules):
                 probe = self.probe_of(split_node_id(rid)[1])
                 found.append((self.node(rid), probe.name if probe else None))
-            self._reaching_cache[key] = tuple(found)
-        return self._reaching_cache[key]
+            self._kept[key] = tuple(found)
+        return self._kept[key]
 
     def probe_of(self, rule: str) -> Probe | None:
         """The probe that governs a load-balancing rule, if any (none: everyone stays, fact 87)."""
@@ -280,9 +281,9 @@ class Topology:
 
     def rotation(self, vm: str, family: str, probe_states: Mapping) -> str:
         """Is the VM's endpoint of `family` in rotation for any rule that reaches it: up, down,
-        or none (no rule reaches it)? `probe_states` is the engine's live state, (probe, vm) → a state with
-        `eligible`; a rule without a probe, or one whose probe has no verdict yet, keeps the VM
-        in. One IPv4 probe decides both families (fact 10), so the answer follows the rules."""
+        or none (no rule reaches it)? `probe_states` is the engine's live state, (probe, vm) →
+        a state with `eligible`; a rule without a probe, or one whose probe has no verdict yet,
+        keeps the VM in. One IPv4 probe decides both families (fact 10): the rules decide."""
         states = []
         for _, probe in self._reaching(vm, family):
             ps = probe_states.get((probe, vm)) if probe else None
@@ -291,16 +292,22 @@ class Topology:
             return "none"
         return "up" if any(states) else "down"
 
-    def governed_endpoints(self, probe: str, vm: str) -> list[PoolMember]:
+    def governed_endpoints(self, probe: str, vm: str) -> tuple[PoolMember, ...]:
         """A VM's endpoints whose rotation a probe decides: probe → rule → pool → the VM's
-        endpoint of the rule's family. One IPv4 probe can govern both families (fact 10)."""
-        found = {}
-        for rid, _ in self._out(node_id(PROBE, probe), graph.GOVERNS):
-            for pool, edge in self._out(rid, graph.FORWARDS):
-                for target, member in self._out(pool, graph.MEMBER, edge["family"]):
-                    if target == node_id(VM, vm):
+        endpoint of the rule's family. One IPv4 probe can govern both families (fact 10).
+        Walked from the VM's side (a few edges, where a big pool has hundreds) and kept: the
+        probe pane asks for every row at every step."""
+        key = ("governed", probe, vm)
+        if key not in self._kept:
+            found = {}
+            for pool, member in self._in(node_id(VM, vm), graph.MEMBER):
+                for rid, _ in self._in(pool, graph.FORWARDS, member["family"]):
+                    governor = self.probe_of(split_node_id(rid)[1])
+                    if governor is not None and governor.name == probe:
                         found.update(((m.family, m.address), m) for m in member["members"])
-        return [found[k] for k in sorted(found, key=lambda k: (k[0] != IPv4, k[1]))]
+            order = sorted(found, key=lambda k: (k[0] != IPv4, k[1]))  # IPv4 first, as drawn
+            self._kept[key] = tuple(found[k] for k in order)
+        return self._kept[key]
 
     def reachable_endpoints(self, nid: str, family: str) -> list[tuple[str, PoolMember]]:
         """(rule, VM endpoint) pairs that traffic of `family` entering at a frontend or a rule
