@@ -11,6 +11,7 @@ from rich.control import strip_control_codes
 from rich.table import Table
 from rich.text import Text
 
+from lb6.model.deployment.node_ids import split_node_id
 from lb6.model.net.addressing import endpoint
 from lb6.model.scenario.durations import format_ms
 from lb6.model.net.packet import Packet
@@ -235,16 +236,10 @@ def node_config(topology, node_id: str) -> Group:
     import dataclasses
     from rich.pretty import Pretty
 
-    kind, _, name = node_id.partition(":")
-    table = {
-        "client": topology.client_by_name, "dns": topology.dns_by_name,
-        "frontend": topology.frontends, "rule": topology.rules, "natrule": topology.nat_rules,
-        "probe": topology.probes, "pool": topology.pools, "vm": topology.vm_by_name,
-        "host": topology.host_by_name, "nsg": topology.nsg_by_name,
-    }.get(kind, {})
-    obj = table.get(name)
-    if obj is None:
+    if not topology.has_node(node_id):
         return Group(Text(f"{node_id}: not in the current configuration"))
+    kind, name = split_node_id(node_id)
+    obj = topology.node(node_id)
     return Group(Text(f"{kind} {name}", style="bold"), Pretty(dataclasses.asdict(obj), expand_all=False))
 
 

@@ -12,8 +12,10 @@ from lb6.model.net.packet import TCP, Packet, rewrite
 from lb6.model.world.registry import handler
 from lb6.model.world.snat import OUTBOUND_IDLE_MS, RELEASE_AFTER_FIN_MS, RELEASE_AFTER_RST_MS, preallocation
 from lb6.model.world.state import Attempt, Conn
-from lb6.model.behaviours.inbound import ephemeral_port, fail, guest_reply, live_flow, service_answer
+from lb6.model.behaviours.connection import ephemeral_port, fail, live_flow
+from lb6.model.behaviours.guest import guest_reply, service_answer
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import HOST, LB, VM, node_id
 
 # Fact 111 (scenario 3): a VM with no public LB rule gets an address Azure picks and the user
 # cannot control. lb6 shows it as this documentation address (RFC 5737).
@@ -52,7 +54,7 @@ def begin_outbound(eng, conn: Conn) -> None:
     s = eng.state
     t = s.topology
     vm = t.vm_by_name[conn.origin]
-    node = f"vm:{vm.name}"
+    node = node_id(VM, vm.name)
     conn.status = "connecting"
     dst, label = destination(eng, conn)
     if dst is None:
@@ -137,23 +139,13 @@ def next_hop_out(eng, conn: Conn, i: int, packet: Packet) -> None:
         eng.schedule(eng.now + PRIVATE_HOP_MS, "snat_out", conn.id, i, packet)
 
 
-def outbound_frontends(eng, vm: str, family: str) -> list[str]:
-    """Frontends of `family` on rules whose pool holds the VM (fact 113)."""
-    t = eng.topology
-    names = set()
-    for r in t.load_balancer.rules:
-        if r.backend_pool in t.pools_of_vm.get(vm, ()) and t.frontends[r.frontend].family == family:
-            names.add(r.frontend)
-    return sorted(names)
-
-
 @handler("snat_out")
 def snat_out(eng, conn_id: str, i: int, packet: Packet) -> None:
     s = eng.state
     t = s.topology
     conn = s.conns[conn_id]
     att = conn.attempts[i]
-    lb_node = f"lb:{t.load_balancer.name}"
+    lb_node = node_id(LB, t.load_balancer.name)
     flow = s.flows.lookup(packet.five_tuple)
     if flow is not None:
         flow = s.flows.edit(flow.id)  # touched below: a copy if a checkpoint shares it
@@ -169,7 +161,7 @@ def snat_out(eng, conn_id: str, i: int, packet: Packet) -> None:
         eng.schedule(eng.now + INTERNET_LATENCY_MS, "host_in", conn.id, i, after, flow.id)
         return
     family = packet.family
-    frontends = outbound_frontends(eng, conn.origin, family)
+    frontends = t.outbound_frontends(conn.origin, family)
     # Fact 5-6: IPv6 connections can start from the VMs, not only reach them.
     ids = ("outbound-ipv6-snat", "ipv6-inbound-outbound") if family == IPv6 else ("snat-port-allocation",)
     if not frontends:
@@ -244,7 +236,7 @@ def host_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int | None) -> N
     conn.server_saw = packet.src
     if reply is None and disposition != d.DELIVERED:
         fail(conn, conn.attempts[i], disposition)
-    eng.emit(f"host:{host.name}", "deliver", disposition,
+    eng.emit(node_id(HOST, host.name), "deliver", disposition,
              f"{host.name} sees the connection from {packet.src}; {what}", packet=packet,
              conn=conn, ids=("outbound-ipv6-snat",) if packet.family == IPv6 else (),
              facts=(6, 7))
@@ -256,7 +248,7 @@ def host_in(eng, conn_id: str, i: int, packet: Packet, flow_id: int | None) -> N
 def snat_in(eng, conn_id: str, i: int, reply: Packet, flow_id: int) -> None:
     s = eng.state
     conn = s.conns[conn_id]
-    lb_node = f"lb:{s.topology.load_balancer.name}"
+    lb_node = node_id(LB, s.topology.load_balancer.name)
     flow = live_flow(eng, conn, i, reply, flow_id, lb_node, "snat",
                      "the SNAT flow is gone; the reply is dropped", facts=(124,))
     if flow is None:
@@ -304,7 +296,7 @@ def peer_in(eng, conn_id: str, i: int, packet: Packet) -> None:
     conn = s.conns[conn_id]
     owner = t.owners.get(packet.dst)
     if owner is not None and owner.kind == "vm":
-        node = f"vm:{owner.name}"
+        node = node_id(VM, owner.name)
         for nsg in t.nsgs_for(owner.name, owner.nic):
             v = evaluate(nsg.rules, nsg.name, "Inbound", packet.proto, packet.src, packet.sport,
                          packet.dst, packet.dport, t.in_vnet)
@@ -317,7 +309,7 @@ def peer_in(eng, conn_id: str, i: int, packet: Packet) -> None:
         if not s.vm_running.get(owner.name, True):
             mode, text = "hang", f"{owner.name} is stopped"
     elif owner is not None and owner.kind == "host":
-        node = f"host:{owner.name}"
+        node = node_id(HOST, owner.name)
         svc = t.host_by_name[owner.name].service(packet.proto, packet.dport)
         mode, text = ("ok", "listening") if svc else ("refuse", "nothing listens")
     else:

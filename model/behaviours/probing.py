@@ -13,8 +13,10 @@ from lb6.model.world.health import DOWN, UP
 from lb6.model.behaviours.nsg import evaluate
 from lb6.model.net.packet import TCP, Packet
 from lb6.model.world.registry import handler
-from lb6.model.behaviours.inbound import service_answer, vm_eligible
+from lb6.model.behaviours.connection import vm_eligible
+from lb6.model.behaviours.guest import service_answer
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import LB, POOL, VM, node_id
 
 PROBE_SOURCE_PORT = 54321  # the platform's side of the probe handshake; any port would do
 
@@ -137,7 +139,7 @@ def record_result(eng, probe, vm, packet: Packet, ok: bool, immediate: bool, wha
         (("nsg-default-rules",) if nsg_rule or via_default else ())
     facts = (64, 69, 72, 74) + ((77, 79) if probe.protocol == "Tcp" else (78, 79)) + \
         ((130,) if nsg_rule else ()) + ((65,) if via_default else ())
-    eng.emit(f"vm:{vm.name}", "probe", d.PROBE_OK if ok else d.PROBE_FAILED,
+    eng.emit(node_id(VM, vm.name), "probe", d.PROBE_OK if ok else d.PROBE_FAILED,
              f"probe {probe.name} ({probe.protocol.upper()} {probe.port}, every {probe.interval_s} s)"
              f" to {endpoint(packet.dst, probe.port)}: {what}{progress}",
              packet=packet, probe=probe.name, nsg_rule=nsg_rule, ids=ids, facts=facts)
@@ -170,7 +172,7 @@ def probe_flip(eng, probe_name: str, vm_name: str) -> None:
     down = ps.state == DOWN
     verb = "leave" if down else "return to"
     ids = ("ipv4-probe-governs-both",) if len(families) > 1 else ()
-    eng.emit(f"lb:{s.topology.load_balancer.name}", "probe-state",
+    eng.emit(node_id(LB, s.topology.load_balancer.name), "probe-state",
              d.MARKED_DOWN if down else d.MARKED_UP,
              f"{vm_name} marked {ps.state.upper()} by probe {probe_name}: {listing} {verb} "
              "rotation" + (" — one IPv4 probe decides both families" if ids else ""),
@@ -202,7 +204,7 @@ def pool_check(eng, rule_name: str) -> None:
             conn.status = "failed"
             conn.outcome = d.TERMINATED
             conn.awaiting = False
-    eng.emit(f"pool:{rule.backend_pool}", "terminate", d.TERMINATED,
+    eng.emit(node_id(POOL, rule.backend_pool), "terminate", d.TERMINATED,
              f"every member of {rule.backend_pool} is down: Basic ends all {len(doomed)} flows of "
              f"rule {rule_name} (TCP and UDP); new SYNs get no answer",
              rule=rule_name, probe=rule.probe, ids=("all-backends-down",), facts=(84, 85, 141),

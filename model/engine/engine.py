@@ -28,7 +28,7 @@ from typing import Iterable
 
 from lb6.model.engine import events as _events  # noqa: F401  (registers handlers)
 from lb6.model.behaviours import probing as _probing  # noqa: F401
-from lb6.model.behaviours import inbound as _traffic  # noqa: F401
+from lb6.model.behaviours import handlers as _handlers  # noqa: F401
 from lb6.model.world.health import ProbeState
 from lb6.model.world.journal import apply_changes
 from lb6.model.net.packet import Packet

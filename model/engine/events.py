@@ -10,6 +10,7 @@ from lb6.model.world.registry import handler
 from lb6.model.scenario.document import TimedEvent, apply_set, topology_from_raw
 from lb6.model.world.state import Conn
 from lb6.model.world import trace as d
+from lb6.model.deployment.node_ids import CLIENT, LB, VM, node_id
 
 
 @handler("timeline")
@@ -27,7 +28,7 @@ def dispatch(eng, ev: TimedEvent) -> None:
 
 
 def _connect(eng, ev: TimedEvent) -> None:
-    from lb6.model.behaviours.inbound import begin_inbound
+    from lb6.model.behaviours.client import begin_inbound
     b = ev.body
     conn = Conn(ev.conn_id, "inbound", b.client, b.to, b.protocol, b.port)
     _copy_traffic_settings(conn, b)
@@ -60,7 +61,7 @@ def _send(eng, ev: TimedEvent) -> None:
     conn = eng.state.conns.get(b.connection)
     if conn is None or conn.status not in ("open", "connecting"):
         state = "has not started" if conn is None else f"is {conn.status}"
-        eng.emit(f"client:{conn.origin}" if conn and conn.kind == "inbound" else "timeline",
+        eng.emit(node_id(CLIENT, conn.origin) if conn and conn.kind == "inbound" else "timeline",
                  "event", d.CANCELLED, f"connection {b.connection} {state}: nothing sent",
                  conn=conn)
         return
@@ -89,14 +90,14 @@ def _fail_service(eng, ev: TimedEvent) -> None:
     what = {"refuse": "stops: connections are refused with RST",
             "hang": "hangs: it accepts nothing and answers nothing",
             "http_500": "starts answering HTTP 500"}[b.mode]
-    eng.emit(f"vm:{b.vm}", "event", d.CONFIG_CHANGED, f"the service on {b.protocol} {b.port} of "
-             f"{b.vm} {what}")
+    eng.emit(node_id(VM, b.vm), "event", d.CONFIG_CHANGED,
+             f"the service on {b.protocol} {b.port} of {b.vm} {what}")
 
 
 def _restore_service(eng, ev: TimedEvent) -> None:
     b = ev.body
     eng.state.service_mode.pop((b.vm, b.protocol, b.port), None)
-    eng.emit(f"vm:{b.vm}", "event", d.CONFIG_CHANGED,
+    eng.emit(node_id(VM, b.vm), "event", d.CONFIG_CHANGED,
              f"the service on {b.protocol} {b.port} of {b.vm} is healthy again")
 
 
@@ -107,7 +108,7 @@ def _stop_vm(eng, ev: TimedEvent) -> None:
     for (probe, name), ps in s.probes.items():
         if name == vm:
             ps.stopped = True
-    eng.emit(f"vm:{vm}", "event", d.CONFIG_CHANGED,
+    eng.emit(node_id(VM, vm), "event", d.CONFIG_CHANGED,
              f"{vm} stops: it answers nothing, takes no new flows and is not probed",
              ids=("stopped-vm-not-probed",), facts=(81,))
     # A stopped VM is out of rotation at once; if it was the last one up, the pool is down.
@@ -128,7 +129,7 @@ def _start_vm(eng, ev: TimedEvent) -> None:
             ps.streak = 0
     from lb6.model.behaviours.probing import restart_probes
     restart_probes(eng, vm)
-    eng.emit(f"vm:{vm}", "event", d.CONFIG_CHANGED,
+    eng.emit(node_id(VM, vm), "event", d.CONFIG_CHANGED,
              f"{vm} starts; it rejoins rotation once its probe succeeds the required number of "
              "times in a row", ids=("stopped-vm-not-probed",), facts=(80, 81))
 
@@ -136,7 +137,7 @@ def _start_vm(eng, ev: TimedEvent) -> None:
 def _set(eng, ev: TimedEvent) -> None:
     s = eng.state
     b = ev.body
-    lb = f"lb:{s.topology.load_balancer.name}"
+    lb = node_id(LB, s.topology.load_balancer.name)
     try:
         raw = apply_set(s.raw, b.path, b.value)
         topology = topology_from_raw(raw)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from lb6.model.behaviours.dns import resolve
 from lb6.model.behaviours.probing import PROBE_SOURCE_PORT
+from lb6.model.deployment.node_ids import split_node_id
 from lb6.model.deployment.nodes import HOST_INTERNET
 from lb6.model.exporters.payloads import http_request, http_response, probe_request, tls_record
 from lb6.model.net.addressing import PROBE_SOURCE, IPv6, family_of
@@ -228,7 +229,7 @@ class _Planner:
         """A query per record type the client asked, and the resolver's answers (facts 198-199)."""
         t = self.topology
         conn = self.engine.connection(step.conn) if step.conn else None
-        name = t.dns_by_name.get(step.node.split(":", 1)[1].lower())
+        name = t.dns_by_name.get(split_node_id(step.node)[1].lower())
         client = t.client_by_name.get(conn.origin) if conn is not None else None
         if name is None or client is None:
             return

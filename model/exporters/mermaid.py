@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 
 from lb6.model.net.addressing import PROBE_SOURCE
+from lb6.model.deployment.node_ids import (CLIENT, DNS, FRONTEND, HOST, LB, POOL, VM, node_id,
+                                           split_node_id)
 from lb6.model.world.trace import FAILURES
 
 PROBER = "prober"
@@ -76,12 +78,12 @@ class _Diagram:
     # ---- participants ----------------------------------------------------------------------
 
     def participant(self, node: str, step=None) -> str:
-        kind, _, name = node.partition(":")
-        if kind == "pool" and step is not None and step.refs.rule in self.topology.rules:
-            return self.participant(f"frontend:{self.topology.rules[step.refs.rule].frontend}")
-        if kind in ("pool", "lb"):
+        kind, name = split_node_id(node)
+        if kind == POOL and step is not None and step.refs.rule in self.topology.rules:
+            return self.participant(node_id(FRONTEND, self.topology.rules[step.refs.rule].frontend))
+        if kind in (POOL, LB):
             node, label = "lb", f"load balancer {self.topology.load_balancer.name}"
-        elif kind == "dns":
+        elif kind == DNS:
             node, label = "dns", "DNS resolver"
         elif kind == PROBER:
             label = f"Azure probe {PROBE_SOURCE}"
@@ -96,16 +98,16 @@ class _Diagram:
         """Declare participants in a reading order: clients, DNS, frontends, LB, VMs, hosts."""
         t = self.topology
         for c in t.clients:
-            self.participants.setdefault(self.pid(f"client:{c.name}"), f"client {c.name}")
+            self.participants.setdefault(self.pid(node_id(CLIENT, c.name)), f"client {c.name}")
         if t.dns:
             self.participants.setdefault(self.pid("dns"), "DNS resolver")
         for f in t.load_balancer.frontends:
-            self.participants.setdefault(self.pid(f"frontend:{f.name}"), f"frontend {f.name}")
+            self.participants.setdefault(self.pid(node_id(FRONTEND, f.name)), f"frontend {f.name}")
         self.participants.setdefault(self.pid("lb"), f"load balancer {t.load_balancer.name}")
         for vm in t.vms:
-            self.participants.setdefault(self.pid(f"vm:{vm.name}"), f"vm {vm.name}")
+            self.participants.setdefault(self.pid(node_id(VM, vm.name)), f"vm {vm.name}")
         for h in t.hosts:
-            self.participants.setdefault(self.pid(f"host:{h.name}"), f"host {h.name}")
+            self.participants.setdefault(self.pid(node_id(HOST, h.name)), f"host {h.name}")
         if t.probes:
             self.participants.setdefault(self.pid(PROBER), f"Azure probe {PROBE_SOURCE}")
         self.used.clear()  # declared for the order only; the diagram shows those it uses
@@ -187,7 +189,7 @@ class _Diagram:
 
     def _dns(self, s) -> None:
         conn = self.engine.connection(s.conn) if s.conn else None
-        client = self.participant(f"client:{conn.origin}") if conn else self.participant("client:?")
+        client = self.participant(node_id(CLIENT, conn.origin if conn else "?"))
         resolver = self.participant("dns")
         asked = re.search(r"asks (.+?) for (\S+?):", s.reason)
         question = f"{asked.group(1).replace(' then ', ', ')}? {asked.group(2)}" if asked else "query"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from lb6.model.deployment.node_ids import HOST, VM, split_node_id
 from lb6.model.scenario.schema import QuestionSpec
 from lb6.model.world.trace import Step
 
@@ -29,7 +30,7 @@ def reveals(question: QuestionSpec, step: Step) -> bool:
     if step.conn != question.connection or step.kind not in REVEALED_BY[question.ask]:
         return False
     if question.ask == "server_saw":
-        return step.node.startswith(("host:", "vm:"))
+        return split_node_id(step.node)[0] in (HOST, VM)
     return True
 
 

@@ -11,7 +11,7 @@ all of them.
 from __future__ import annotations
 
 FQDN = "contoso.westus.cloudapp.azure.com"
-# One address can open 16384 ephemeral ports (model/traffic.py): keep every client well under.
+# One address can open 16384 ephemeral ports (model/behaviours/connection.py): keep every client well under.
 FLOWS_PER_CLIENT = 5000
 
 

@@ -17,7 +17,7 @@ from lb6.model.world.flows import INBOUND, OUTBOUND
 from lb6.model.world.health import DOWN
 from lb6.model.net.packet import TCP, Packet
 from lb6.model.world.trace import DISPOSITIONS, DROPPED_NSG, EXPIRED, FORWARDED, TRANSLATED, Step
-from lb6.model.behaviours.inbound import vm_eligible
+from lb6.model.behaviours.connection import vm_eligible
 
 FLOW_ID = re.compile(r"flow #(\d+)")
 DROPS = {d for d in DISPOSITIONS if d.startswith("dropped-")}

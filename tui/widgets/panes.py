@@ -9,7 +9,6 @@ from textual.message import Message
 from textual.visual import visualize
 from textual.widgets import DataTable, Static
 
-from lb6.model.net.addressing import IPv4, IPv6
 from lb6.model.catalogue import CATALOGUE
 from lb6.model.scenario.durations import format_ms
 from lb6.tui import present
@@ -112,10 +111,8 @@ class ProbesTable(DataTable):
             toward = "DOWN" if ps.state == "up" else "UP"
             streak = f"{ps.streak}/{probe.number_of_probes} → {toward}" if ps.streak else "—"
             endpoints = Text()
-            for family in (IPv4, IPv6):
-                address = vm.address(family)
-                if address:
-                    endpoints.append(f"{family} {address}  ", style="green" if up else "red strike")
+            for m in t.governed_endpoints(ps.probe, ps.vm):  # the graph: probe → rule → VM
+                endpoints.append(f"{m.family} {m.address}  ", style="green" if up else "red strike")
             next_in = "not probed" if ps.stopped else format_ms(max(0, ps.next_ms - now))
             rows[f"{ps.probe}\t{ps.vm}"] = (ps.probe, ps.vm, state, history, streak, endpoints,
                                            next_in)

@@ -5,6 +5,10 @@ other hosts. Each place is a small focusable box; the current step's place is hi
 places the current connection has visited are marked, VMs show their rotation per address
 family, and a place where a limitation blocked the packet is marked ✗. Clicking (or Enter on) a
 box shows its configuration.
+
+The widget only asks and draws: its columns are the topology graph's roles, each box's object
+is the graph's node, and a VM's rotation per family is the graph's answer (`Topology.rotation`)
+over the engine's live probe state.
 """
 
 from __future__ import annotations
@@ -16,11 +20,24 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from lb6.model.deployment.node_ids import NAT_RULE, POOL, PROBE, RULE, split_node_id
 from lb6.model.net.addressing import IPv4, IPv6
 from lb6.model.deployment.nodes import Client, DnsName, Frontend, Host, LbRule, InboundNatRule, BackendPool, Probe, Vm
 from lb6.model.world.trace import FAILURES
 
 MAX_PER_COLUMN = 24  # a 300-VM pool shows the first ones and a count, not 300 boxes
+
+# The map's columns: (widget id, title, the graph role whose nodes it shows). The load
+# balancer's title names it; the hosts column appears only when there are hosts.
+COLUMNS = (
+    ("col-clients", "Clients", "client"),
+    ("col-dns", "DNS", "dns"),
+    ("col-lb", None, "lb"),
+    ("col-vms", "VMs", "vm"),
+    ("col-hosts", "Other hosts", "host"),
+)
+# Places hidden in the compact map: the load balancer's inner parts.
+DETAIL_KINDS = (RULE, NAT_RULE, PROBE, POOL)
 
 
 class NodeBox(Static, can_focus=True):
@@ -96,24 +113,15 @@ class TopologyMap(Horizontal):
     def compose(self) -> ComposeResult:
         self._boxes = {}
         t = self.session.engine.topology
-        columns = [
-            ("col-clients", "Clients", [f"client:{c.name}" for c in t.clients]),
-            ("col-dns", "DNS", [f"dns:{d.name}" for d in t.dns]),
-            ("col-lb", f"Load balancer {t.load_balancer.name} (Basic)",
-             [f"frontend:{f.name}" for f in t.load_balancer.frontends]
-             + [f"rule:{r.name}" for r in t.load_balancer.rules]
-             + [f"natrule:{r.name}" for r in t.load_balancer.inbound_nat_rules]
-             + [f"probe:{p.name}" for p in t.load_balancer.probes]
-             + [f"pool:{p.name}" for p in t.load_balancer.backend_pools]),
-            ("col-vms", "VMs", [f"vm:{v.name}" for v in t.vms]),
-        ]
-        if t.hosts:
-            columns.append(("col-hosts", "Other hosts", [f"host:{h.name}" for h in t.hosts]))
-        for col_id, title, nodes in columns:
+        for col_id, title, role in COLUMNS:
+            nodes = t.node_ids(role)  # the graph's column, in configuration order
+            if role == "host" and not nodes:
+                continue
             with VerticalScroll(id=col_id):
-                yield Static(title, classes="column-title")
+                yield Static(title or f"Load balancer {t.load_balancer.name} (Basic)",
+                             classes="column-title")
                 for nid in nodes[:MAX_PER_COLUMN]:
-                    detail = nid.split(":")[0] in ("rule", "natrule", "probe", "pool")
+                    detail = split_node_id(nid)[0] in DETAIL_KINDS
                     box = NodeBox(nid, id=_safe_id(nid), classes="-detail" if detail else "")
                     self._boxes[nid] = box
                     yield box
@@ -145,8 +153,8 @@ class TopologyMap(Horizontal):
     # ---- labels ---------------------------------------------------------------------------
 
     def _label(self, nid: str, t) -> tuple[Text, bool]:
-        kind, _, name = nid.partition(":")
-        obj = _lookup(t, kind, name)
+        name = split_node_id(nid)[1]
+        obj = t.node(nid) if t.has_node(nid) else None  # gone after a config change
         compact = self.compact
         if obj is None:
             return Text(f"{name} (removed)", style="dim"), False
@@ -204,7 +212,7 @@ class TopologyMap(Horizontal):
             if address is None:
                 continue
             addresses.append(address)
-            state = self._rotation(vm.name, family, t)
+            state = t.rotation(vm.name, family, s.probes)
             up = state != "down"
             any_down |= not up
             mark = "▲" if up else "▼"
@@ -216,21 +224,6 @@ class TopologyMap(Horizontal):
             text.append("\n  no DHCPv6!", style="yellow")
         return text, any_down
 
-    def _rotation(self, vm: str, family: str, t) -> str:
-        """up / down / none for a VM's endpoint of one family, through the rules' probes."""
-        s = self.session.engine.state
-        states = []
-        for r in t.load_balancer.rules:
-            if t.frontends.get(r.frontend) is None or t.frontends[r.frontend].family != family:
-                continue
-            if not any(m.vm == vm for m in t.pools[r.backend_pool].members):
-                continue
-            ps = s.probes.get((r.probe, vm)) if r.probe else None
-            states.append("up" if ps is None or ps.eligible else "down")
-        if not states:
-            return "none"
-        return "down" if all(st == "down" for st in states) else "up"
-
 
 # One-line places: the mark before the name and the detail shown when there is room.
 SIMPLE_LABELS = {
@@ -240,11 +233,3 @@ SIMPLE_LABELS = {
     Probe: ("♥ ", lambda p: f"{p.protocol.upper()}:{p.port} {p.interval_s}s×{p.number_of_probes}"),
     BackendPool: ("▦ ", lambda p: f"({len(p.members)})"),
 }
-
-
-def _lookup(t, kind: str, name: str):
-    return {
-        "client": t.client_by_name, "dns": t.dns_by_name, "frontend": t.frontends,
-        "rule": t.rules, "natrule": t.nat_rules, "probe": t.probes, "pool": t.pools,
-        "vm": t.vm_by_name, "host": t.host_by_name,
-    }.get(kind, {}).get(name)
