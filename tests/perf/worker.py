@@ -234,6 +234,40 @@ def explorer(args: dict) -> dict:
             "prepare_s": prepare_s, "keys": results}
 
 
+# ---- 3b. the explorer's memory per step ---------------------------------------------------
+
+
+def session(args: dict) -> dict:
+    """Bytes a step costs once the whole run is known, as the explorer holds it (`holder` =
+    "session": a `tui.session.Session` taken to its end, as the End key does) or as the engine
+    alone holds it (`holder` = "engine": `Engine.run` to the same end).
+
+    Measured with tracemalloc: memory still allocated after a full collection, less what was
+    allocated once the scenario was loaded, over the number of steps. (Run in a fresh process
+    per holder, so neither sees the other's garbage.)
+    """
+    import tracemalloc
+    from lb6.model.engine.engine import Engine
+    scenario = generate.load(generate.load_test(args["flows"]))
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    if args["holder"] == "session":
+        from lb6.tui.session import Session
+        holder = Session(scenario)
+        holder.to_end()
+        engine = holder.engine
+    else:
+        holder = engine = Engine(scenario)
+        engine.run(until=scenario.duration_ms)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    steps = len(engine.records)
+    return {"holder": args["holder"], "flows": args["flows"], "steps": steps,
+            "bytes": held, "bytes_per_step": held / max(1, steps)}
+
+
 # ---- 4. start-up: first frame --------------------------------------------------------------
 
 
