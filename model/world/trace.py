@@ -166,6 +166,13 @@ class StepLog:
             yield from self._cache.get(block) or _unpack(self._blocks[block], block * self.BLOCK)
         yield from self._tail
 
+    def node_at(self, i: int) -> str:
+        """The place of step `i` (0-based), read from its block's plain rows: no decoding."""
+        block, j = divmod(i, self.BLOCK)
+        if block == len(self._blocks):
+            return self._tail[j].node
+        return self._blocks[block][0][j][1]
+
     def __delitem__(self, i: slice) -> None:
         """Only `del log[k:]`: forget the steps from k on (an injection changed them)."""
         if i.stop is not None or i.step is not None:
