@@ -35,6 +35,10 @@ from lb6.model.world.trace import NO_REFS, RaisedWarning, Refs, Step
 
 
 class Engine:
+    """One simulation of a scenario: its state at the current step, the timeline of every step
+    computed, and the checkpoints to go back to. All of it changes only in `step()`, `goto()`
+    (and `back()`, `lookahead()`) and `inject()`; everything else reads."""
+
     def __init__(self, scenario: Scenario, seed: int | None = None):
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed

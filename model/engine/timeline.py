@@ -34,7 +34,8 @@ class ReplayDiverged(InternalError):
         fields = [name for name in Step.__slots__
                   if getattr(stored, name) != getattr(replayed, name)]
         diff = "; ".join(f"{name}: stored {getattr(stored, name)!r}, replayed "
-                         f"{getattr(replayed, name)!r}" for name in fields)
+                         f"{getattr(replayed, name)!r}" for name in fields) \
+            or "the digest of its texts differs"
         super().__init__(f"step {self.n} came back different on a replay ({diff})")
 
 
@@ -62,10 +63,8 @@ class Timeline:
                 if numbers is None:
                     numbers = self.by_conn[step.conn] = array("I")
                 numbers.append(step.n)
-        else:
-            stored = self.log[step.n - 1]
-            if stored != step:
-                raise ReplayDiverged(stored, step)
+        elif not self.log.same(step.n - 1, step):
+            raise ReplayDiverged(self.log[step.n - 1], step)
 
     def step_at(self, n: int) -> Step:
         """Step `n` (1-based); IndexError outside 1..len."""

@@ -198,3 +198,21 @@ def test_restoring_a_mark_copies_it_again():
     state.vm_running["web1"] = not state.vm_running["web1"]
     state.warnings.append("changed after the restore")
     assert mark.vm_running != state.vm_running and state.warnings != mark.warnings
+
+
+def test_a_packed_step_is_checked_by_its_row_and_its_texts_digest(monkeypatch):
+    from lb6.model.world.trace import StepLog
+    monkeypatch.setattr(StepLog, "BLOCK", 4)
+    eng = all_steps()
+    log = eng.timeline.log
+    rows, blob, digests = log._blocks[2]        # steps 9-12
+    digests[1] ^= 1                             # step 10's texts "changed"
+    with pytest.raises(ReplayDiverged, match="step 10 came back different"):
+        eng.goto(0)
+        eng.goto(11)
+    digests[1] ^= 1
+    log._cache.clear()                          # the stored step is read back from the rows
+    log._blocks[2] = (rows[:2] + ((rows[2][0] + 1,) + rows[2][1:],) + rows[3:], blob, digests)
+    with pytest.raises(ReplayDiverged, match="step 11 came back different .*t_ms"):
+        eng.goto(0)
+        eng.goto(11)

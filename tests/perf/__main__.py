@@ -22,7 +22,9 @@ How each is measured:
   memory    deep size (sys.getsizeof over everything reachable, shared objects counted once)
             of the engine state per flow and of the records per step, beside peak RSS
             (ru_maxrss) over the RSS after loading the scenario.
-  goto      wall and CPU time of Engine.goto(n) to seeded random n after the whole run.
+  goto      wall and CPU time of Engine.goto(n) to seeded random n after the whole run; then
+            the same gotos with each replayed step checked against the stored one (as lb6
+            runs) and unchecked, interleaved, for the cost of the check.
   explorer  Lb6App.run_test() at 160x48 with the whole trace recorded (End pressed once) and the
             engine half way; for each key: t0, `await pilot.press(key)`, `await pilot.pause()`;
             the repaint is the first frame the app composed after t0 (App._display, with the
@@ -121,6 +123,12 @@ def bench_big(flows: int, timeout: float, goto_budget_s: float) -> tuple[list[Ro
                     g["p50_s"] / g["one_step_s"], "< 50 ms", g["p50_s"] < 0.05))
     rows.append(row("goto", "goto(n) random, max", g["max_s"] * 1000, "ms", None, None, "< 50 ms",
                     g["max_s"] < 0.05 and not g["wrong"]))
+    c = r["replay_check"]
+    ratio = c["checked_cpu_sum_s"] / max(c["trusting_cpu_sum_s"], 1e-9)
+    rows.append(row("goto", f"replayed steps checked: goto CPU p50 of {c['count']}",
+                    c["checked_cpu_p50_s"] * 1000, "ms",
+                    f"{c['trusting_cpu_p50_s'] * 1000:.1f} ms unchecked", ratio, "≤ 1.2x",
+                    ratio <= 1.2))
     return rows, r
 
 
