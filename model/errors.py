@@ -60,3 +60,7 @@ class BuildError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(f"{format_path(p.path)}: {p.message}" for p in problems))
+
+
+class InternalError(Exception):
+    """A broken promise of lb6 itself, not of the input: a bug to report, never the user's."""

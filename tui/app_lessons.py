@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from textual.widgets import Markdown
 
+from lb6.model.teaching.lesson import next_step
+
 from lb6.tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
                                 QuestionScreen, SummaryScreen)
 
@@ -34,7 +36,7 @@ class LessonMode:
         """Ask a question the next step would answer; True when a dialog was opened."""
         if self.lesson is None:
             return False
-        question = self.lesson.due(self.session.peek_next())
+        question = self.lesson.due(next_step(self.session.engine))
         if question is None:
             return False
         self._stop_playing()
@@ -72,7 +74,7 @@ class LessonMode:
             return
         # Walk forward rather than jump, so a question on the way is still asked first.
         start = self.session.position
-        while (nxt := self.session.peek_next()) is not None and nxt.t_ms <= note.at:
+        while (nxt := next_step(self.session.engine)) is not None and nxt.t_ms <= note.at:
             if self.lesson.due(nxt) is not None:
                 break
             self.session.forward()

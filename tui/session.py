@@ -1,23 +1,25 @@
-"""The explorer's view of one simulation: an engine plus the trace it has shown so far.
+"""The explorer's view of one simulation: an engine, and where the learner is in its trace.
 
-The engine holds the state at the current step; the session also remembers the steps already
-computed beyond it, so that going back and forward again scrubs a trace the learner has seen
-(replaying is deterministic, so those steps come back identical). Injecting an event changes
-the future: the remembered steps past the current one are dropped.
+The engine keeps every step it computed, past the current one too (its timeline), so going
+back and forward again scrubs a trace the learner has seen; the session holds no steps of its
+own and reads them through the engine's API (`position`, `known`, `step_at`, `path_of`,
+`index_of_time`). Injecting an event changes the future: the engine drops the steps past the
+current one, and the session's `revision` changes so that views drop what they cached.
 
 Pure Python, no Textual: the app and its widgets read from here, and Pilot tests drive it.
 """
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from dataclasses import dataclass
 
 from lb6.model.catalogue import Finding, check
-from lb6.model.engine.engine import Engine, collector_paused
+from lb6.model.engine.engine import Engine
+from lb6.model.engine.timetravel import collector_paused
 from lb6.model.scenario.document import Scenario, TimedEvent
 from lb6.model.world.trace import Step
+
 
 @dataclass(frozen=True)
 class Moved:
@@ -36,20 +38,18 @@ class Session:
         # view that caches lines of the trace knows to drop them.
         self.revision = next(self._revisions)
         self.engine = Engine(scenario)
-        self.timeline: list[Step] = []
-        self._times: list[int] = []
-        self._by_conn: dict[str, list[int]] = {}
         self._findings: tuple[object, list[Finding]] = (None, [])
 
     # ---- where we are ------------------------------------------------------------------------
 
     @property
     def position(self) -> int:
-        return len(self.engine.records)
+        return self.engine.position
 
     @property
     def current(self) -> Step | None:
-        return self.timeline[self.position - 1] if self.position else None
+        position = self.engine.position
+        return self.engine.step_at(position) if position else None
 
     @property
     def now(self) -> int:
@@ -69,57 +69,26 @@ class Session:
 
     @property
     def known(self) -> int:
-        return len(self.timeline)
+        return self.engine.known
 
     def step_at(self, n: int) -> Step:
-        return self.timeline[n - 1]
+        return self.engine.step_at(n)
 
     def path_so_far(self) -> list[str]:
         """Places the current step's connection has visited, up to the current step."""
         step = self.current
         if step is None or step.conn is None:
             return [step.node] if step else []
-        indexes = self._by_conn.get(step.conn, [])
-        stop = bisect.bisect_right(indexes, self.position - 1)
-        nodes: list[str] = []
-        for i in indexes[:stop]:
-            node = self.timeline[i].node
-            if not nodes or nodes[-1] != node:
-                nodes.append(node)
-        return nodes
-
-    def peek_next(self) -> Step | None:
-        """The step that `forward()` would show next, without moving (computing it if needed)."""
-        if self.position < self.known:
-            return self.timeline[self.position]
-        moved = self.forward()
-        if not moved.changed:
-            return None
-        step = self.current
-        self.goto(self.position - 1)
-        return step
-
-    def steps_of(self, conn: str) -> list[Step]:
-        return [self.timeline[i] for i in self._by_conn.get(conn, [])]
+        return self.engine.path_of(step.conn, self.position)
 
     # ---- moving ----------------------------------------------------------------------------
-
-    def _remember(self, step: Step) -> None:
-        if step.n <= len(self.timeline):
-            return  # a replay of a step already known: identical by determinism
-        self.timeline.append(step)
-        self._times.append(step.t_ms)
-        if step.conn is not None:
-            self._by_conn.setdefault(step.conn, []).append(step.n - 1)
 
     def forward(self, count: int = 1) -> Moved:
         start = self.position
         with collector_paused():
             for _ in range(count):
-                step = self.engine.step()
-                if step is None:
+                if self.engine.step() is None:
                     break
-                self._remember(step)
         return Moved(self.position, self.position != start)
 
     def back(self, count: int = 1) -> Moved:
@@ -130,24 +99,24 @@ class Session:
         n = max(0, n)
         if n == start:
             return Moved(start, False)
-        if n <= self.position or n <= self.known:
+        if n <= self.known:
             self.engine.goto(n)  # pauses the collector and freezes what it leaves alive
-            if n > self.position:
-                return self.forward(n - self.position)
         else:
+            self.goto(self.known)
             self.forward(n - self.position)
         return Moved(self.position, self.position != start)
 
     def goto_time(self, t_ms: int) -> Moved:
         """The last step at or before `t_ms`, computing forward if it is not known yet."""
         start = self.position
-        if not self._times or self._times[-1] <= t_ms:
-            self.goto(self.known)
+        engine = self.engine
+        if engine.index_of_time(t_ms) == engine.known:  # the known steps may not reach t_ms
+            self.goto(engine.known)
             with collector_paused():
-                while (nxt := self.engine.peek()) is not None and nxt <= t_ms:
+                while (nxt := engine.peek()) is not None and nxt <= t_ms:
                     if not self.forward().changed:
                         break
-        self.goto(bisect.bisect_right(self._times, t_ms))
+        self.goto(engine.index_of_time(t_ms))
         return Moved(self.position, self.position != start)
 
     def to_start(self) -> Moved:
@@ -169,10 +138,3 @@ class Session:
         """Add an event at the current time; raises ValueError (nothing changes) if invalid."""
         self.engine.inject(event)
         self.revision = next(self._revisions)
-        del self.timeline[self.position:]
-        del self._times[self.position:]
-        for conn, indexes in list(self._by_conn.items()):
-            cut = bisect.bisect_left(indexes, self.position)
-            del indexes[cut:]
-            if not indexes:
-                del self._by_conn[conn]

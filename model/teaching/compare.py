@@ -47,7 +47,7 @@ def _trace(scenario: Scenario, client: str, to: str, port: int, protocol: str,
         if engine.step() is None:
             break
     conn = engine.connection(cid)
-    steps = tuple(s for s in engine.records if s.conn == cid)
+    steps = tuple(engine.steps_of(cid))
     return Twin(family, steps, conn.outcome if conn else None)
 
 

@@ -2,13 +2,13 @@
 
 A question is about one connection. It is asked just before the step that would reveal the
 answer (the hash's pick, the packet reaching the server, the NSG decision...), and the right
-answer is never typed by hand: it is read from a copy of the engine run forward from the moment
-the question is asked, so injected events and changed settings are taken into account.
+answer is never typed by hand: it is read from the engine run forward from the moment the
+question is asked (in a `lookahead`, which comes back to that moment exactly), so injected
+events and changed settings are taken into account.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 from lb6.model.deployment.node_ids import HOST, VM, split_node_id
@@ -45,16 +45,23 @@ def answer_of(engine, question: QuestionSpec) -> str:
     return str(value) if value is not None else "none"
 
 
-def play_out(engine, question: QuestionSpec, horizon_ms: int):
-    """A copy of `engine` run until the question's connection is settled (or `horizon_ms`)."""
-    shadow = copy.deepcopy(engine)
-    while shadow.peek() is not None and shadow.peek() <= horizon_ms:
-        conn = shadow.connection(question.connection)
+def next_step(engine) -> Step | None:
+    """The step that the engine's next `step()` would make, without moving (computing it in
+    a lookahead when it is not known yet, and keeping it known); None at the end."""
+    if engine.position < engine.known:
+        return engine.step_at(engine.position + 1)
+    with engine.lookahead(keep=True):
+        return engine.step()
+
+
+def play_out(engine, question: QuestionSpec, horizon_ms: int) -> None:
+    """Step `engine` until the question's connection is settled (or past `horizon_ms`)."""
+    while engine.peek() is not None and engine.peek() <= horizon_ms:
+        conn = engine.connection(question.connection)
         if conn is not None and _settled(conn, question):
             break
-        if shadow.step() is None:
+        if engine.step() is None:
             break
-    return shadow
 
 
 def _settled(conn, question: QuestionSpec) -> bool:
@@ -79,4 +86,9 @@ class Judged:
 
 
 def judge(engine, question: QuestionSpec, given: str | None, horizon_ms: int) -> Judged:
-    return Judged(question, given, answer_of(play_out(engine, question, horizon_ms), question))
+    """The engine's answer to `question` against the one `given`; the engine is left where
+    it was."""
+    with engine.lookahead():
+        play_out(engine, question, horizon_ms)
+        correct = answer_of(engine, question)
+    return Judged(question, given, correct)

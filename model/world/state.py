@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+from dataclasses import dataclass
 
 from lb6.model.world.flows import FlowTable, slot_copier
 from lb6.model.world.health import ProbeState
@@ -115,7 +116,7 @@ class State:
         self.injected_applied = 0
         self.findings_seen: set = set()
 
-    # ---- checkpoints (model/engine.py) --------------------------------------------------------
+    # ---- checkpoints (model/engine/timetravel.py) ----------------------------------------------
 
     def journaled(self) -> tuple[JournaledDict, ...]:
         """The big collections, which keep their own journal instead of being copied."""
@@ -126,46 +127,73 @@ class State:
         self.conns.freeze()
         self.flows.by_id.freeze()
 
-    def mark(self) -> dict:
+    def mark(self, before: "Mark | None" = None) -> "Mark":
         """A copy of everything but the journaled collections and the heap: small, so a
-        checkpoint keeps one at every interval."""
-        small = self._copy_small()
-        small["flows_next_id"] = self.flows.next_id
-        for name in _BIG:
-            small.pop(name, None)
-        return small
+        checkpoint keeps one at every interval. What has not changed since `before` (the
+        random generator's 2.5 KB state, the warnings raised) is shared with it: marks are
+        never changed in place."""
+        rng_state = self.rng.getstate()
+        if before is not None and before.rng.getstate() == rng_state:
+            rng = before.rng
+        else:
+            rng = random.Random()
+            rng.setstate(rng_state)
+        warnings = before.warnings if before is not None and before.warnings == self.warnings \
+            else self.warnings[:]
+        return Mark(now=self.now, seq=self.seq, topology=self.topology, raw=self.raw, rng=rng,
+                    flows_next_id=self.flows.next_id, warnings=warnings,
+                    injected_applied=self.injected_applied, **_copied(self.__dict__))
 
-    def restore_mark(self, small: dict) -> None:
+    def restore_mark(self, mark: "Mark") -> None:
         """Put back what `mark()` kept (copied again, so the mark stays as it was)."""
-        d = _copy_values(dict(small))
-        self.flows.next_id = d.pop("flows_next_id")
-        self.__dict__.update(d)
-
-    def _copy_small(self) -> dict:
-        d = _copy_values(self.__dict__.copy())
-        return d
-
-
-def _copy_values(d: dict) -> dict:
-    """Copy in place every mutable value of a state's attribute dict but the big three."""
-    for name, value in d.items():
-        if name not in _SHARED and name not in _COPIED and name not in _BIG \
-                and name != "flows_next_id":
-            d[name] = copy.deepcopy(value)
-    rng = random.Random()
-    rng.setstate(d["rng"].getstate())
-    d["rng"] = rng
-    d["probes"] = {k: p.clone() for k, p in d["probes"].items()}
-    d["snat"] = copy.deepcopy(d["snat"])  # outbound connections only: small
-    for name in ("vm_running", "service_mode", "ports", "outbound_frontend"):
-        d[name] = dict(d[name])
-    d["warnings"] = d["warnings"][:]
-    d["injected"] = d["injected"][:]
-    d["findings_seen"] = set(d["findings_seen"])
-    return d
+        self.now, self.seq = mark.now, mark.seq
+        self.topology, self.raw = mark.topology, mark.raw
+        self.rng = random.Random()
+        self.rng.setstate(mark.rng.getstate())
+        self.flows.next_id = mark.flows_next_id
+        self.warnings = mark.warnings[:]
+        self.injected_applied = mark.injected_applied
+        self.__dict__.update(_copied({name: getattr(mark, name) for name in _COPIED}))
 
 
-_SHARED = frozenset({"now", "seq", "topology", "raw", "injected_applied"})
-_COPIED = frozenset({"rng", "probes", "snat", "vm_running", "service_mode", "ports",
-                     "outbound_frontend", "warnings", "injected", "findings_seen"})
-_BIG = frozenset({"heap", "conns", "flows"})
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """The small part of a `State` at a checkpoint: every attribute but the journaled
+    collections (connections, flows) and the heap, which `timetravel` keeps as changes.
+
+    Values are copies that nothing changes afterwards, so that marks can share them."""
+
+    now: int
+    seq: int
+    topology: Topology       # shared: a config change replaces it, never edits it
+    raw: dict                # likewise
+    rng: random.Random
+    flows_next_id: int
+    warnings: list[RaisedWarning]
+    injected_applied: int
+    probes: dict[tuple[str, str], ProbeState]
+    vm_running: dict[str, bool]
+    service_mode: dict[tuple[str, str, int], str]
+    snat: SnatTable
+    ports: dict[str, int]
+    outbound_frontend: dict[tuple[str, str], str]
+    injected: list
+    findings_seen: set
+
+
+# The attributes a mark copies; with those `Mark` names itself and the big three (heap, conns,
+# flows) they are every attribute of a `State` (tests/model/test_checkpoints.py checks).
+_COPIED = ("probes", "vm_running", "service_mode", "snat", "ports", "outbound_frontend",
+           "injected", "findings_seen")
+
+
+def _copied(d: dict) -> dict:
+    """Copies of the mutable small attributes found in `d` (a state's or a mark's)."""
+    return {"probes": {k: p.clone() for k, p in d["probes"].items()},
+            "vm_running": dict(d["vm_running"]),
+            "service_mode": dict(d["service_mode"]),
+            "snat": copy.deepcopy(d["snat"]),  # outbound connections only: small
+            "ports": dict(d["ports"]),
+            "outbound_frontend": dict(d["outbound_frontend"]),
+            "injected": d["injected"][:],
+            "findings_seen": set(d["findings_seen"])}

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-import lb6.model.engine.engine as engine_mod
+import lb6.model.engine.timetravel as timetravel
 from lb6.model.world.flows import FlowTable
 from lb6.model.world.journal import MISSING, JournaledDict, apply_changes
 from lb6.model.scenario.document import TimedEvent
@@ -17,8 +17,8 @@ from .test_engine import BUSY, all_steps, snapshot
 
 @pytest.fixture
 def tiny_checkpoints(monkeypatch):
-    monkeypatch.setattr(engine_mod, "CHECKPOINT_STEPS", 3)
-    monkeypatch.setattr(engine_mod, "ANCHOR_CHUNKS", 2)
+    monkeypatch.setattr(timetravel, "CHECKPOINT_STEPS", 3)
+    monkeypatch.setattr(timetravel, "ANCHOR_CHUNKS", 2)
 
 
 def reference(n: int):
@@ -30,7 +30,7 @@ def reference(n: int):
 
 @pytest.mark.parametrize("anchor_cost", [0, 1_000])  # from anchors / from the live state
 def test_random_gotos_match_a_straight_run(tiny_checkpoints, monkeypatch, anchor_cost):
-    monkeypatch.setattr(engine_mod, "ANCHOR_COST_CHUNKS", anchor_cost)
+    monkeypatch.setattr(timetravel, "ANCHOR_COST_CHUNKS", anchor_cost)
     eng = all_steps()
     full = list(eng.records)
     rng = random.Random(5)

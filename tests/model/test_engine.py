@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import lb6.model.engine.engine as engine_mod
+import lb6.model.engine.timetravel as timetravel
 from lb6.model.scenario.document import TimedEvent
 from lb6.model.scenario.schema import ConnectSpec
 
@@ -148,11 +148,11 @@ def test_goto_forward_steps_ahead():
 
 
 def test_time_travel_across_checkpoints(monkeypatch):
-    monkeypatch.setattr(engine_mod, "CHECKPOINT_STEPS", 7)
+    monkeypatch.setattr(timetravel, "CHECKPOINT_STEPS", 7)
     eng = all_steps()
     full = list(eng.records)
     final = snapshot(eng)
-    marks = [i * 7 for i in range(len(eng._marks))]
+    marks = [i * 7 for i in range(len(eng._travel.intervals))]
     assert len(marks) >= 3                              # several checkpoints were taken
     targets = [marks[1], marks[1] + 1, marks[-1] - 1, marks[-1], len(full) - 3, 1, marks[2] + 2]
     for n in targets:
@@ -163,7 +163,7 @@ def test_time_travel_across_checkpoints(monkeypatch):
 
 
 def test_goto_replays_at_most_one_checkpoint_interval(monkeypatch):
-    monkeypatch.setattr(engine_mod, "CHECKPOINT_STEPS", 5)
+    monkeypatch.setattr(timetravel, "CHECKPOINT_STEPS", 5)
     eng = all_steps()
     full = list(eng.records)
     replayed = []

@@ -9,6 +9,7 @@ Benchmarks (issue 8):
   engine    steps/s replaying a generated load test at 10k and 100k flows vs a bare dict loop
   big       the 100k-flow run: cost per step by decade, memory per flow and per step, goto(n)
   explorer  keypress-to-repaint p50/p95 for step, back, jump and scroll (headless run_test)
+  session   the explorer's memory per step with the whole run known, beside the engine's alone
   startup   first rendered frame of `lb6` vs a one-label Textual app; --help/check import no Textual
   scale     `lb6 check` and `lb6 run` on a 300-VM scenario and a 300-VM ARM template
 --quick runs the same benchmarks at a tenth of the size (10k flows).
@@ -21,7 +22,9 @@ How each is measured:
   memory    deep size (sys.getsizeof over everything reachable, shared objects counted once)
             of the engine state per flow and of the records per step, beside peak RSS
             (ru_maxrss) over the RSS after loading the scenario.
-  goto      wall and CPU time of Engine.goto(n) to seeded random n after the whole run.
+  goto      wall and CPU time of Engine.goto(n) to seeded random n after the whole run; then
+            the same gotos with each replayed step checked against the stored one (as lb6
+            runs) and unchecked, interleaved, for the cost of the check.
   explorer  Lb6App.run_test() at 160x48 with the whole trace recorded (End pressed once) and the
             engine half way; for each key: t0, `await pilot.press(key)`, `await pilot.pause()`;
             the repaint is the first frame the app composed after t0 (App._display, with the
@@ -29,6 +32,9 @@ How each is measured:
             (an animated scroll paints for a while). Step = right, back = left,
             jump = Enter in the jump dialog with a random step typed, scroll = pagedown in the
             flow table.
+  session   tracemalloc: what a `Session` taken to its end (End pressed) still holds after a full
+            collection, over the loaded scenario, per step; the same for `Engine.run` alone,
+            each in its own process. 5k flows (about 94k steps) in both modes.
   startup   wall time from starting the process to the first composed frame (a hook on
             App._display prints time.time() and exits; headless), for `lb6` (tui.cli.main with
             no arguments) and a one-label App, interleaved; the ratio of the medians. Import
@@ -117,6 +123,12 @@ def bench_big(flows: int, timeout: float, goto_budget_s: float) -> tuple[list[Ro
                     g["p50_s"] / g["one_step_s"], "< 50 ms", g["p50_s"] < 0.05))
     rows.append(row("goto", "goto(n) random, max", g["max_s"] * 1000, "ms", None, None, "< 50 ms",
                     g["max_s"] < 0.05 and not g["wrong"]))
+    c = r["replay_check"]
+    ratio = c["checked_cpu_sum_s"] / max(c["trusting_cpu_sum_s"], 1e-9)
+    rows.append(row("goto", f"replayed steps checked: goto CPU p50 of {c['count']}",
+                    c["checked_cpu_p50_s"] * 1000, "ms",
+                    f"{c['trusting_cpu_p50_s'] * 1000:.1f} ms unchecked", ratio, "≤ 1.2x",
+                    ratio <= 1.2))
     return rows, r
 
 
@@ -135,6 +147,22 @@ def bench_explorer(flows: int, timeout: float) -> tuple[list[Row], dict]:
                         f"p50 {k['p50_s'] * 1000:.1f} ms", None, "p95 < 50 ms",
                         k["p95_s"] < 0.05))
     return rows, r
+
+
+# ---- 3b. the explorer's memory ----------------------------------------------------------------
+
+
+def bench_session(flows: int, timeout: float) -> tuple[list[Row], dict]:
+    """The explorer holds no steps of its own: its bytes per step are the engine's plus a
+    small constant (issue 14: it was 860 B against the engine's 420 B at 94k steps)."""
+    engine = worker("session", {"flows": flows, "holder": "engine"}, timeout)
+    explorer = worker("session", {"flows": flows, "holder": "session"}, timeout)
+    extra = explorer["bytes_per_step"] - engine["bytes_per_step"]
+    rows = [row("session", f"explorer per step at {explorer['steps']:,} steps (tracemalloc)",
+                explorer["bytes_per_step"], "bytes",
+                f"{engine['bytes_per_step']:.0f} B engine alone", None,
+                "engine + ≤ 16 B", extra <= 16)]
+    return rows, {"engine": engine, "session": explorer}
 
 
 # ---- 4. start-up ------------------------------------------------------------------------------
@@ -268,13 +296,14 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="10k flows instead of 100k (minutes, not tens)")
-    p.add_argument("--only", nargs="+", choices=["engine", "big", "explorer", "startup", "scale"])
+    p.add_argument("--only", nargs="+", choices=["engine", "big", "explorer", "session", "startup",
+                                                 "scale"])
     p.add_argument("--json", help="where to write results (default results/perf-<date>.json)")
     args = p.parse_args(argv)
     big_flows = 10_000 if args.quick else 100_000
     engine_sizes = [1_000, 10_000] if args.quick else [10_000, 100_000]
     timeout = 3600.0
-    chosen = args.only or ["engine", "big", "explorer", "startup", "scale"]
+    chosen = args.only or ["engine", "big", "explorer", "session", "startup", "scale"]
     rows: list[Row] = []
     raw: dict = {}
     started = dt.datetime.now(dt.timezone.utc)
@@ -288,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                 got, raw[name] = bench_big(big_flows, timeout, 30.0 if args.quick else 120.0)
             elif name == "explorer":
                 got, raw[name] = bench_explorer(big_flows, timeout)
+            elif name == "session":
+                got, raw[name] = bench_session(5_000, timeout)
             elif name == "startup":
                 got, raw[name] = bench_startup(3 if args.quick else 7)
             else:

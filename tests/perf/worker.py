@@ -97,7 +97,7 @@ def big(args: dict) -> dict:
     peak = peak_rss_bytes()
     out = {"flows": flows, "steps": steps, "engine_s": run_s, "load_s": load_s,
            "flows_in_table": len(eng.state.flows), "connections": len(eng.state.conns),
-           "checkpoints": len(eng._marks)}
+           "checkpoints": len(eng._travel.intervals)}
     # Cost per step by decade of the trace (CPU time; checkpoints amortised in their decade).
     out["us_per_step"] = {
         "1-10k": w.mean_us(0, 10_000),
@@ -111,8 +111,8 @@ def big(args: dict) -> dict:
     seen: set[int] = set()
     deep_size([scenario, eng.state.topology, eng.scenario], seen)  # shared, not per flow
     state_bytes = deep_size([eng.state], seen)
-    records_bytes = deep_size([eng._steps], seen)  # `records` is a view of these
-    checkpoint_bytes = deep_size([eng._marks, eng._chunks, eng._anchors], seen)
+    records_bytes = deep_size([eng.timeline], seen)  # `records` is a view of it
+    checkpoint_bytes = deep_size([eng._travel.intervals], seen)
     out["memory"] = {
         "rss_after_load": rss_loaded,
         "peak_rss": peak,
@@ -142,7 +142,34 @@ def big(args: dict) -> dict:
                    "p95_s": percentile(times, 95), "max_s": max(times),
                    "cpu_p50_s": percentile(cpu, 50), "cpu_max_s": max(cpu),
                    "wrong": wrong, "one_step_s": one_step}
+    out["replay_check"] = replay_check_cost(eng, rng, min(len(times), 20))
     return out
+
+
+def replay_check_cost(eng, rng, count: int) -> dict:
+    """CPU time of the same gotos with every replayed step checked against the stored one
+    (as lb6 runs) and without the check (a stand-in `record` that trusts the replay),
+    interleaved so both see the same load."""
+    from lb6.model.engine.timeline import Timeline
+    checked = Timeline.record
+
+    def trusting(self, step):
+        if step.n > len(self.log):
+            checked(self, step)
+
+    on, off = [], []
+    for _ in range(count):
+        n = rng.randrange(1, len(eng.timeline) + 1)
+        for record, out in ((checked, on), (trusting, off)):
+            eng.goto(0 if n > len(eng.timeline) // 2 else len(eng.timeline))  # away from n
+            Timeline.record = record
+            c0 = time.process_time()
+            eng.goto(n)
+            out.append(time.process_time() - c0)
+            Timeline.record = checked
+    return {"count": count, "checked_cpu_p50_s": percentile(on, 50),
+            "trusting_cpu_p50_s": percentile(off, 50),
+            "checked_cpu_sum_s": sum(on), "trusting_cpu_sum_s": sum(off)}
 
 
 # ---- 3. explorer responsiveness -------------------------------------------------------------
@@ -232,6 +259,40 @@ def explorer(args: dict) -> dict:
     App._display = original
     return {"flows": flows, "steps": known, "flows_in_table": len(app.session.engine.state.flows),
             "prepare_s": prepare_s, "keys": results}
+
+
+# ---- 3b. the explorer's memory per step ---------------------------------------------------
+
+
+def session(args: dict) -> dict:
+    """Bytes a step costs once the whole run is known, as the explorer holds it (`holder` =
+    "session": a `tui.session.Session` taken to its end, as the End key does) or as the engine
+    alone holds it (`holder` = "engine": `Engine.run` to the same end).
+
+    Measured with tracemalloc: memory still allocated after a full collection, less what was
+    allocated once the scenario was loaded, over the number of steps. (Run in a fresh process
+    per holder, so neither sees the other's garbage.)
+    """
+    import tracemalloc
+    from lb6.model.engine.engine import Engine
+    scenario = generate.load(generate.load_test(args["flows"]))
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    if args["holder"] == "session":
+        from lb6.tui.session import Session
+        holder = Session(scenario)
+        holder.to_end()
+        engine = holder.engine
+    else:
+        holder = engine = Engine(scenario)
+        engine.run(until=scenario.duration_ms)
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    steps = len(engine.records)
+    return {"holder": args["holder"], "flows": args["flows"], "steps": steps,
+            "bytes": held, "bytes_per_step": held / max(1, steps)}
 
 
 # ---- 4. start-up: first frame --------------------------------------------------------------

@@ -10,7 +10,7 @@ from lb6.model.scenario.durations import format_ms
 from lb6.model.scenario.document import load_scenario
 from lb6.tui import present
 from lb6.tui.app import Lb6App
-from lb6.model.engine.engine import FREEZE_AFTER
+from lb6.model.engine.timetravel import FREEZE_AFTER
 from lb6.tui.session import Session
 from lb6.tui.widgets.panes import ProbesTable
 from lb6.tui.widgets.steplog import StepLog
