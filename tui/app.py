@@ -7,24 +7,26 @@ from pathlib import Path
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.reactive import Reactive
+from textual.reactive import Reactive, var
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Markdown, Static, TabbedContent, TabPane
 
 from lb6.model.catalogue import CATALOGUE
-from lb6.model.scenario.durations import format_ms
 from lb6.model.errors import ScenarioError
 from lb6.model.scenario.document import Scenario
 from lb6.tui.screens.forms import JumpScreen, OpenScreen, WarningScreen
 from lb6.tui.app_classroom import Classroom
 from lb6.tui.app_injections import Injections
 from lb6.tui.app_lessons import LessonMode
+from lb6.tui import present
 from lb6.tui.lessons import LessonState
 from lb6.tui.screens.help import HelpScreen
 from lb6.tui.session import Session
+from lb6.tui.widgets.catchup import Moment
 from lb6.tui.widgets.flowtable import FlowTable
 from lb6.tui.widgets.header import StatusHeader
 from lb6.tui.widgets.panes import Inspector, ProbesTable, WarningsTable
+from lb6.tui.widgets.rowkeys import FindingRow, TrafficWarningRow
 from lb6.tui.widgets.steplog import StepLog
 from lb6.tui.widgets.topology import NodeBox, TopologyMap
 
@@ -40,6 +42,9 @@ class Lb6App(Classroom, LessonMode, Injections, App):
     # The status line changes on every step; the header repaints itself when it does, and
     # App.sub_title's own repaint would redraw the whole screen (issue 8, explorer).
     sub_title = Reactive("", compute=False, repaint=False)
+    # Where the explorer stands; every pane is bound to it (`data_bind`) and repaints what
+    # changed. Set by `refresh_panes` after each move.
+    moment: var[Moment | None] = var(None, always_update=True, init=False)
     BINDINGS = [
         Binding("right,n", "forward", "Step", id="step.forward"),
         Binding("left,p", "back", "Back", id="step.back"),
@@ -96,20 +101,20 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         yield StatusHeader()
         with Horizontal(id="top"):
             yield TopologyMap(self.session, id="map", classes="-compact" if compact else None)
-            yield Inspector(id="inspector")
+            yield Inspector(id="inspector").data_bind(Lb6App.moment)
         yield Markdown("", id="narration")
         with TabbedContent(id="panes", initial="log"):
             with TabPane("Log 1", id="log"):
-                yield StepLog(self.session, id="steplog")
+                yield StepLog(self.session, id="steplog").data_bind(Lb6App.moment)
             with TabPane("Flows 2", id="flows"):
                 with Vertical():
                     yield Static("", id="flow-summary")
-                    yield FlowTable(lambda: self.session.engine, id="flowtable")
+                    yield FlowTable(id="flowtable").data_bind(Lb6App.moment)
                     yield Input(placeholder="filter flows (Enter: keep, Esc: clear)", id="flow-filter")
             with TabPane("Probes 3", id="probes"):
-                yield ProbesTable(id="probetable")
+                yield ProbesTable(id="probetable").data_bind(Lb6App.moment)
             with TabPane("Warnings 4", id="warnings"):
-                yield WarningsTable(id="warningtable")
+                yield WarningsTable(id="warningtable").data_bind(Lb6App.moment)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -138,22 +143,19 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         return screen.query_one(selector, expect_type) if expect_type else screen.query_one(selector)
 
     def refresh_panes(self) -> None:
+        """Show the session where it stands: the status line and narration here, the panes
+        through `moment` (each bound to it)."""
         s = self.session
-        playing = " ▶ playing" if self._player else ""
-        score = ""
-        if self.lesson is not None:
-            right, asked = self.lesson.score
-            score = f"score {right}/{asked} · "  # first, so a long title never hides it
-        self.sub_title = (f"{score}step {s.position}/{s.known} · t {format_ms(s.now)} · "
-                          f"{len(s.engine.state.flows)} flows · speed {SPEEDS[self.speed_index]}/s"
-                          f"{playing}")
+        self.sub_title = present.status_line(
+            s.position, s.known, s.now, len(s.engine.state.flows), SPEEDS[self.speed_index],
+            self._player is not None, self.lesson.score if self.lesson is not None else None)
         self._show_narration()
+        self.moment = Moment.of(s)
+
+    def watch_moment(self) -> None:
+        # The map is drawn by tui/widgets/topology.py, another part of issue 14; it keeps its
+        # own sync() until it binds to `moment` like the other panes.
         self.main(TopologyMap).sync()
-        self.main(Inspector).show_step(s)
-        self.main(StepLog).sync()
-        self.main(FlowTable).sync()
-        self.main(ProbesTable).sync(s)
-        self.main(WarningsTable).sync(s)
 
     # ---- moving through time -------------------------------------------------------------------
 
@@ -260,11 +262,8 @@ class Lb6App(Classroom, LessonMode, Injections, App):
 
     @on(FlowTable.Summary)
     def _flow_summary(self, event: FlowTable.Summary) -> None:
-        table = self.main(FlowTable)
-        filt = f" matching '{table.filter_text}'" if table.filter_text else ""
-        self.main("#flow-summary", Static).update(
-            f"{event.shown} of {event.total} flows{filt} · at {format_ms(self.session.now)} · "
-            "o: sort by next column, O: reverse, /: filter")
+        self.main("#flow-summary", Static).update(present.flow_summary(
+            event.shown, event.total, self.main(FlowTable).filter_text, self.session.now))
 
     @on(NodeBox.Selected)
     def _node_selected(self, event: NodeBox.Selected) -> None:
@@ -281,17 +280,16 @@ class Lb6App(Classroom, LessonMode, Injections, App):
 
     @on(WarningsTable.Picked)
     def _warning_picked(self, event: WarningsTable.Picked) -> None:
-        kind, *rest = event.key.split("|")
         s = self.session
-        if kind == "w":
-            wid, subject = rest
-            raised = [w for w in s.engine.warnings() if w.id == wid and w.subject == subject
-                      and w.n <= s.position]
-            steps = [(w.n, s.step_at(w.n).reason[:70]) for w in raised[:50]]
-            message = raised[0].message if raised else ""
-        else:
-            finding = s.findings[int(rest[0])]
-            wid, subject, message, steps = finding.id, finding.subject, finding.message, []
+        match event.key:
+            case TrafficWarningRow(id=wid, subject=subject):
+                raised = [w for w in s.engine.warnings() if w.id == wid and w.subject == subject
+                          and w.n <= s.position]
+                steps = [(w.n, s.step_at(w.n).reason) for w in raised[:50]]
+                message = raised[0].message if raised else ""
+            case FindingRow(index=index):
+                finding = s.findings[index]
+                wid, subject, message, steps = finding.id, finding.subject, finding.message, []
         entry = CATALOGUE[wid]
 
         def done(n) -> None:

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.widgets import Header, Static
 
 from lb6.tui.classroom.client import ClassLink, HubClient
+from lb6.tui.present import tally_line
 from lb6.tui.screens.lesson import QuestionScreen
 
 POLL_S = 0.25  # four polls a second: a follower mirrors the lead well within a second
@@ -278,20 +279,3 @@ class Classroom:
         if detail and mode != "leading":
             text += f" · {detail}"
         bar.update(Text(text))
-
-
-def tally_line(choices, tally: dict[str, int], students: int) -> Text:
-    """'IPv6 ▇▇ 2 · IPv4 ▇ 1 · skipped 0 · 3 of 4 answered' for the lead's question dialog."""
-    answered = sum(tally.values())
-    line = Text("Class: ", style="bold")
-    for i, choice in enumerate([*choices, "(skipped)"]):
-        count = tally.get(choice, 0)
-        if choice == "(skipped)" and not count:
-            continue
-        if i:
-            line.append(" · ")
-        line.append(f"{choice} ")
-        line.append("▇" * min(count, 20), style="green")
-        line.append(f" {count}")
-    line.append(f" · {answered} of {max(students, answered)} answered", style="dim")
-    return line

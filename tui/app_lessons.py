@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.widgets import Markdown
 
+from lb6.tui import present
 from lb6.tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
                                 QuestionScreen, SummaryScreen)
 
@@ -23,12 +24,9 @@ class LessonMode:
         if self.lesson is None:
             return
         found = self.lesson.note_at(self.session.now)
-        text = found[1].text if found else "*This lesson starts when you press → (or space).*"
-        where = f"note {found[0] + 1}/{len(self.lesson.notes)}" if found else "no note yet"
-        right, asked = self.lesson.score
-        # A short status line first: on a small terminal the box shows only its top lines.
-        box.update(f"*{where} · score {right}/{asked} · `]` `[` notes · `k` checkpoints · "
-                   f"`u` summary*\n\n{text}")
+        index, note = found if found else (None, None)
+        box.update(present.narration(note.text if note else None, index,
+                                     len(self.lesson.notes), self.lesson.score))
 
     def _ask_if_due(self, then_step: bool) -> bool:
         """Ask a question the next step would answer; True when a dialog was opened."""
@@ -103,7 +101,6 @@ class LessonMode:
 
     def action_compare(self) -> None:
         from lb6.model.teaching.compare import compare
-        from lb6.tui.present import comparison
         t = self.session.engine.topology
         clients = [c.name for c in t.clients if c.stack == "dual"]
 
@@ -116,6 +113,6 @@ class LessonMode:
             except ValueError as exc:
                 self.notify(f"Refused: {exc}", severity="error", timeout=6)
                 return
-            self.push_screen(CompareScreen(comparison(result)))
+            self.push_screen(CompareScreen(present.comparison(result)))
         self.push_screen(CompareAskScreen(clients, [d.name for d in t.dns]), asked)
 

@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from lb6.tui import present
+
 FORM_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 72; max-width: 96%; height: auto; max-height: 95%;
@@ -307,6 +309,7 @@ class WarningScreen(AnswerOnce, ModalScreen[int | None]):
     BINDINGS = [Binding("escape", "close", "Close", id="warning.close")]
 
     def __init__(self, entry, subject: str, message: str, steps: list[tuple[int, str]], **kwargs):
+        """`steps`: (number, reason) of each step that raised the warning."""
         super().__init__(**kwargs)
         self.entry = entry
         self.subject = subject
@@ -323,7 +326,8 @@ class WarningScreen(AnswerOnce, ModalScreen[int | None]):
                               style="dim"))
             if self.steps:
                 yield Label("Raised at (Enter jumps there)")
-                yield OptionList(*[Option(Text(f"step {n}: {text}"), id=str(n)) for n, text in self.steps])
+                yield OptionList(*[Option(present.raised_at(n, reason), id=str(n))
+                                   for n, reason in self.steps])
             else:
                 yield Static(Text("A configuration finding: no step raised it.", style="dim"))
             with Horizontal():

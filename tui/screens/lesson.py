@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from lb6.tui import present
 from lb6.tui.screens.forms import FORM_CSS, ClientForm, client_picker
 
 
@@ -94,10 +95,9 @@ class CheckpointScreen(ModalScreen[int | None]):
         self.checkpoints = checkpoints
 
     def compose(self) -> ComposeResult:
-        from lb6.model.scenario.durations import format_ms
         with Vertical():
             yield Static(Text("Return the class to a checkpoint", style="bold"), classes="title")
-            yield OptionList(*[Option(Text(f"{c.name}  ({format_ms(c.at)})"), id=str(c.at))
+            yield OptionList(*[Option(present.checkpoint_label(c.name, c.at), id=str(c.at))
                                for c in self.checkpoints])
 
     @on(OptionList.OptionSelected)
