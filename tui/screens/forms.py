@@ -17,7 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from lb6.model.catalogue import CATALOGUE
 from lb6.tui import present
+from lb6.tui.widgets.rowkeys import FindingRow, TrafficWarningRow, WarningRow
 
 FORM_CSS = """
 {name} {{ align: center middle; }}
@@ -315,6 +317,21 @@ class WarningScreen(AnswerOnce, ModalScreen[int | None]):
         self.subject = subject
         self.message = message
         self.steps = steps
+
+    @classmethod
+    def for_row(cls, session, key: WarningRow) -> WarningScreen:
+        """The dialog for a picked row of the warnings table: a traffic warning with the steps
+        (up to the current one) that raised it, or a configuration finding."""
+        match key:
+            case TrafficWarningRow(id=wid, subject=subject):
+                raised = [w for w in session.engine.warnings() if w.id == wid
+                          and w.subject == subject and w.n <= session.position]
+                steps = [(w.n, session.step_at(w.n).reason) for w in raised[:50]]
+                message = raised[0].message if raised else ""
+            case FindingRow(index=index):
+                finding = session.findings[index]
+                wid, subject, message, steps = finding.id, finding.subject, finding.message, []
+        return cls(CATALOGUE[wid], subject, message, steps)
 
     def compose(self) -> ComposeResult:
         from rich.text import Text
