@@ -371,6 +371,21 @@ def narration(note_text: str | None, index: int | None, notes: int,
             f"`u` summary*\n\n{text}")
 
 
+def answers_table(questions, answers: dict) -> Table:
+    """A lesson's questions with the learner's prediction and what the engine did."""
+    table = Table(show_header=True, box=None, padding=(0, 1))
+    for col in ("question", "you said", "the engine did", ""):
+        table.add_column(col, overflow="fold")
+    for q in questions:
+        j = answers.get(q.id)
+        if j is None:
+            table.add_row(Text(q.text), Text("not asked yet", style="dim"), "", "")
+            continue
+        mark = Text("✓", style="bold green") if j.right else Text("✗", style="bold red")
+        table.add_row(Text(q.text), Text(j.given or "skipped"), Text(j.correct), mark)
+    return table
+
+
 def tally_line(choices, tally: dict[str, int], students: int) -> Text:
     """'IPv6 ▇▇ 2 · IPv4 ▇ 1 · skipped 0 · 3 of 4 answered' for the lead's question dialog."""
     answered = sum(tally.values())
