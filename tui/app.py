@@ -291,6 +291,7 @@ class Lb6App(App):
     @on(WarningsTable.Picked)
     def _warning_picked(self, event: WarningsTable.Picked) -> None:
         s = self.session
+
         def done(n) -> None:
             if n is not None:
                 self.show_moved(s.goto(n))

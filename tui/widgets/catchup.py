@@ -37,8 +37,10 @@ class CatchUpPane:
     """Mixin for a widget fed the app's `moment`: it paints while on screen, and otherwise
     remembers that it is stale and paints once when shown.
 
-    Subclasses implement `paint(moment)`, which should repaint only what changed since the
-    last paint (a step changes a line or two, not the whole pane).
+    Mix it into a widget, before the widget class (`class StepLog(CatchUpPane, ScrollView)`),
+    bind it with `.data_bind(Lb6App.moment)` and implement `paint(moment)`, which should
+    repaint only what changed since the last paint (a step changes a line or two, not the
+    whole pane). A pane's own controls (a sort key, a filter) call `catch_up()` too.
     """
 
     # Every refresh of the app is a request to look again (a widget's own `paint` skips what
