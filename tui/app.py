@@ -22,6 +22,7 @@ from lb6.tui.app_lessons import LessonController
 from lb6.tui.classroom.client import ClassLink, HubClient
 from lb6.tui import present
 from lb6.tui.lessons import LessonState
+from lb6.tui.playback import Playback
 from lb6.tui.screens.help import HelpScreen
 from lb6.tui.session import Moved, Session
 from lb6.tui.widgets.catchup import Moment
@@ -31,7 +32,6 @@ from lb6.tui.widgets.panes import Inspector, ProbesTable, WarningsTable
 from lb6.tui.widgets.steplog import StepLog
 from lb6.tui.widgets.topology import NodeBox, TopologyMap
 
-SPEEDS = (1, 2, 5, 10, 20, 50)  # steps per second when playing
 STACK_BELOW = 155     # columns: under this the map sits above the inspector (narrower, the
                       # side-by-side map wraps IPv6 addresses)
 COMPACT_BELOW = (100, 30)  # columns, rows: under either, the map shows names only
@@ -85,9 +85,8 @@ class Lb6App(App):
         super().__init__()
         self.session = Session(scenario)
         self.lesson = self._lesson_for(scenario)
-        self.speed_index = 2
-        self._player = None
         self.lessons = LessonController(self)
+        self.playback = Playback(self, self.lessons)
         self.injections = InjectionController(self)
         self.classroom = ClassroomController(self)
 
@@ -156,8 +155,8 @@ class Lb6App(App):
         through `moment` (each bound to it)."""
         s = self.session
         self.sub_title = present.status_line(
-            s.position, s.known, s.now, len(s.engine.state.flows), SPEEDS[self.speed_index],
-            self._player is not None, self.lesson.score if self.lesson is not None else None)
+            s.position, s.known, s.now, len(s.engine.state.flows), self.playback.speed,
+            self.playback.playing, self.lesson.score if self.lesson is not None else None)
         self.lessons.show_narration()
         self.moment = Moment.of(s)
 
@@ -197,46 +196,23 @@ class Lb6App(App):
         self.notify("Reset to the scenario as loaded.", timeout=2)
 
     def action_play(self) -> None:
-        if self._player:
-            self.stop_playing()
-        else:
-            self._player = self.set_interval(1 / SPEEDS[self.speed_index], self._tick)
-        self.refresh_panes()
+        self.playback.toggle()
 
     def stop_playing(self) -> None:
-        if self._player:
-            self._player.stop()
-            self._player = None
+        self.playback.stop()
 
     _stop_playing = stop_playing  # the name _open (another part of issue 14) calls
 
-    def _tick(self) -> None:
-        if self.lessons.ask_if_due(then_step=True):
-            return
-        before = self.session.now
-        moved = self.session.forward()
-        if self.lesson is not None and any(n.pause and before < n.at <= self.session.now
-                                           for n in self.lesson.notes):
-            self.stop_playing()
-            self.notify("Pause point: read the note, then carry on.", timeout=3)
-        if not moved.changed or self.session.now > self.session.scenario.duration_ms:
-            self.stop_playing()
-            self.notify("Reached the scenario's end: paused.", timeout=2)
-        self.refresh_panes()
-
-    def _set_speed(self, delta: int) -> None:
-        self.speed_index = min(max(self.speed_index + delta, 0), len(SPEEDS) - 1)
-        if self._player:
-            self.stop_playing()
-            self.action_play()
-        else:
-            self.refresh_panes()
+    @property
+    def _player(self):
+        """The play timer while playing, else None."""
+        return self.playback.timer
 
     def action_faster(self) -> None:
-        self._set_speed(1)
+        self.playback.change_speed(1)
 
     def action_slower(self) -> None:
-        self._set_speed(-1)
+        self.playback.change_speed(-1)
 
     def action_jump(self) -> None:
         def done(answer) -> None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class Explorer(Protocol):
-    """The explorer as its lesson and injection controllers see it."""
+    """The explorer as its lesson, injection and playback controllers see it."""
 
     session: Session
     lesson: LessonState | None
@@ -49,19 +49,19 @@ class Explorer(Protocol):
 
     def stop_playing(self) -> None: ...
 
+    def set_interval(self, interval: float, callback: Callable[[], Any] | None = None) -> Timer: ...
+
     def inject(self, kind: str, body: dict, conn_id: str | None = None) -> bool:
         """Inject an event at the current step and take it; False (and a notice) if refused."""
 
 
 class ClassExplorer(Explorer, Protocol):
-    """The explorer as its classroom controller sees it: timers, workers and the door that
+    """The explorer as its classroom controller sees it: workers, bindings and the door that
     opens another scenario too."""
 
     class_link: ClassLink | None
 
     async def open_scenario(self, scenario: Scenario) -> None: ...
-
-    def set_interval(self, interval: float, callback: Callable[[], Any] | None = None) -> Timer: ...
 
     def run_worker(self, work: Any, *, group: str = "default") -> Worker: ...
 

@@ -9,6 +9,7 @@ from lb6.tui.app_classroom import ClassroomController
 from lb6.tui.app_injections import InjectionController
 from lb6.tui.app_lessons import LessonController
 from lb6.tui.lessons import LessonState
+from lb6.tui.playback import SPEEDS, Playback
 from lb6.tui.screens.lesson import QuestionScreen, SummaryScreen
 from lb6.tui.session import Session
 
@@ -45,6 +46,18 @@ class FakeExplorer:
 
     def inject(self, kind: str, body: dict, conn_id: str | None = None) -> bool:
         return InjectionController(self).inject(kind, body, conn_id)
+
+    def set_interval(self, interval: float, callback=None):
+        self.timer = FakeTimer(interval, callback)
+        return self.timer
+
+
+class FakeTimer:
+    def __init__(self, interval: float, callback) -> None:
+        self.interval, self.tick, self.running = interval, callback, True
+
+    def stop(self) -> None:
+        self.running = False
 
 
 def test_an_injection_is_validated_taken_and_shown():
@@ -89,3 +102,20 @@ def test_outside_a_class_the_classroom_refuses_nothing_and_hides_its_keys():
     assert not classroom.refuses("forward")
     assert classroom.check_action("class_explore") is False
     assert classroom.check_action("forward") is None  # not the class's business
+
+
+def test_playing_pauses_at_a_lessons_pause_point_and_speeds_restart_the_timer():
+    app = FakeExplorer("lesson_1_first_dual_stack_request")
+    for question in app.lesson.questions:  # answered: nothing stops the player but the notes
+        app.lesson.answers[question.id] = None
+    playback = Playback(app, LessonController(app))
+    playback.toggle()
+    assert playback.playing and app.timer.interval == 1 / SPEEDS[2]
+    playback.change_speed(+1)
+    first = app.timer
+    assert first.interval == 1 / SPEEDS[3] and playback.playing
+    pause = next(n for n in app.lesson.notes if n.pause)
+    while playback.playing:
+        first.tick()
+    assert app.notices[-1].startswith("Pause point")
+    assert app.session.now >= pause.at and not first.running
