@@ -1,4 +1,6 @@
-"""The explorer app: wiring only. Panes render from the `Session`; actions move it."""
+"""The explorer app: wiring only. Panes render from the `Session` through one reactive
+`moment`; actions move the session or forward to a controller (lessons, injections, the
+classroom), each of which sees the app through `tui.host`."""
 
 from __future__ import annotations
 
@@ -7,39 +9,43 @@ from pathlib import Path
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.reactive import Reactive
+from textual.reactive import Reactive, var
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Markdown, Static, TabbedContent, TabPane
 
-from lb6.model.catalogue import CATALOGUE
-from lb6.model.scenario.durations import format_ms
 from lb6.model.errors import ScenarioError
 from lb6.model.scenario.document import Scenario
 from lb6.tui.screens.forms import JumpScreen, OpenScreen, WarningScreen
-from lb6.tui.app_classroom import Classroom
-from lb6.tui.app_injections import Injections
-from lb6.tui.app_lessons import LessonMode
+from lb6.tui.app_classroom import ClassroomController
+from lb6.tui.app_injections import InjectionController
+from lb6.tui.app_lessons import LessonController
+from lb6.tui.classroom.client import ClassLink, HubClient
+from lb6.tui import present
 from lb6.tui.lessons import LessonState
+from lb6.tui.playback import Playback
 from lb6.tui.screens.help import HelpScreen
-from lb6.tui.session import Session
+from lb6.tui.session import Moved, Session
+from lb6.tui.widgets.catchup import Moment
 from lb6.tui.widgets.flowtable import FlowTable
 from lb6.tui.widgets.header import StatusHeader
 from lb6.tui.widgets.panes import Inspector, ProbesTable, WarningsTable
 from lb6.tui.widgets.steplog import StepLog
 from lb6.tui.widgets.topology import NodeBox, TopologyMap
 
-SPEEDS = (1, 2, 5, 10, 20, 50)  # steps per second when playing
 STACK_BELOW = 155     # columns: under this the map sits above the inspector (narrower, the
                       # side-by-side map wraps IPv6 addresses)
 COMPACT_BELOW = (100, 30)  # columns, rows: under either, the map shows names only
 
 
-class Lb6App(Classroom, LessonMode, Injections, App):
+class Lb6App(App):
     CSS_PATH = "styles/app.tcss"
     TITLE = "lb6"
     # The status line changes on every step; the header repaints itself when it does, and
     # App.sub_title's own repaint would redraw the whole screen (issue 8, explorer).
     sub_title = Reactive("", compute=False, repaint=False)
+    # Where the explorer stands; every pane is bound to it (`data_bind`) and repaints what
+    # changed. Set by `refresh_panes` after each move.
+    moment: var[Moment | None] = var(None, always_update=True, init=False)
     BINDINGS = [
         Binding("right,n", "forward", "Step", id="step.forward"),
         Binding("left,p", "back", "Back", id="step.back"),
@@ -73,13 +79,16 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
+    class_link: ClassLink | None = None  # a class to join; else from the environment
+
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.session = Session(scenario)
         self.lesson = self._lesson_for(scenario)
-        self.speed_index = 2
-        self._player = None
-        self._summary_shown = False
+        self.lessons = LessonController(self)
+        self.playback = Playback(self, self.lessons)
+        self.injections = InjectionController(self)
+        self.classroom = ClassroomController(self)
 
     @staticmethod
     def _lesson_for(scenario: Scenario) -> LessonState | None:
@@ -96,20 +105,20 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         yield StatusHeader()
         with Horizontal(id="top"):
             yield TopologyMap(self.session, id="map", classes="-compact" if compact else None)
-            yield Inspector(id="inspector")
+            yield Inspector(id="inspector").data_bind(Lb6App.moment)
         yield Markdown("", id="narration")
         with TabbedContent(id="panes", initial="log"):
             with TabPane("Log 1", id="log"):
-                yield StepLog(self.session, id="steplog")
+                yield StepLog(self.session, id="steplog").data_bind(Lb6App.moment)
             with TabPane("Flows 2", id="flows"):
                 with Vertical():
                     yield Static("", id="flow-summary")
-                    yield FlowTable(lambda: self.session.engine, id="flowtable")
+                    yield FlowTable(id="flowtable").data_bind(Lb6App.moment)
                     yield Input(placeholder="filter flows (Enter: keep, Esc: clear)", id="flow-filter")
             with TabPane("Probes 3", id="probes"):
-                yield ProbesTable(id="probetable")
+                yield ProbesTable(id="probetable").data_bind(Lb6App.moment)
             with TabPane("Warnings 4", id="warnings"):
-                yield WarningsTable(id="warningtable")
+                yield WarningsTable(id="warningtable").data_bind(Lb6App.moment)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -119,6 +128,10 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         self._apply_size(self.size.width, self.size.height)
         self.refresh_panes()
         self.main("#steplog").focus()
+        self.classroom.start()
+
+    async def on_unmount(self) -> None:
+        await self.classroom.close()
 
     def on_resize(self, event) -> None:
         self._apply_size(event.size.width, event.size.height)
@@ -138,93 +151,68 @@ class Lb6App(Classroom, LessonMode, Injections, App):
         return screen.query_one(selector, expect_type) if expect_type else screen.query_one(selector)
 
     def refresh_panes(self) -> None:
+        """Show the session where it stands: the status line and narration here, the panes
+        through `moment` (each bound to it)."""
         s = self.session
-        playing = " ▶ playing" if self._player else ""
-        score = ""
-        if self.lesson is not None:
-            right, asked = self.lesson.score
-            score = f"score {right}/{asked} · "  # first, so a long title never hides it
-        self.sub_title = (f"{score}step {s.position}/{s.known} · t {format_ms(s.now)} · "
-                          f"{len(s.engine.state.flows)} flows · speed {SPEEDS[self.speed_index]}/s"
-                          f"{playing}")
-        self._show_narration()
+        self.sub_title = present.status_line(
+            s.position, s.known, s.now, len(s.engine.state.flows), self.playback.speed,
+            self.playback.playing, self.lesson.score if self.lesson is not None else None)
+        self.lessons.show_narration()
+        self.moment = Moment.of(s)
+
+    def watch_moment(self) -> None:
+        # The map is drawn by tui/widgets/topology.py, another part of issue 14; it keeps its
+        # own sync() until it binds to `moment` like the other panes.
         self.main(TopologyMap).sync()
-        self.main(Inspector).show_step(s)
-        self.main(StepLog).sync()
-        self.main(FlowTable).sync()
-        self.main(ProbesTable).sync(s)
-        self.main(WarningsTable).sync(s)
 
     # ---- moving through time -------------------------------------------------------------------
 
-    def _moved(self, moved) -> None:
+    def show_moved(self, moved: Moved) -> None:
         if moved.changed:
             self.refresh_panes()
         elif self.session.at_end:
             self.notify("Nothing more happens: the simulation is idle.", timeout=2)
 
     def action_forward(self) -> None:
-        if self._ask_if_due(then_step=True):
+        if self.lessons.ask_if_due(then_step=True):
             return
-        self._moved(self.session.forward())
-        self._maybe_summary()
+        self.show_moved(self.session.forward())
+        self.lessons.maybe_summary()
 
     def action_back(self) -> None:
-        self._moved(self.session.back())
+        self.show_moved(self.session.back())
 
     def action_start(self) -> None:
-        self._moved(self.session.to_start())
+        self.show_moved(self.session.to_start())
 
     def action_end(self) -> None:
-        self._moved(self.session.to_end())
+        self.show_moved(self.session.to_end())
 
     def action_reset(self) -> None:
-        self._stop_playing()
+        self.stop_playing()
         self.session.reset()
         self.lesson = self._lesson_for(self.session.scenario)
-        self._summary_shown = False
         self.refresh_panes()
         self.notify("Reset to the scenario as loaded.", timeout=2)
 
     def action_play(self) -> None:
-        if self._player:
-            self._stop_playing()
-        else:
-            self._player = self.set_interval(1 / SPEEDS[self.speed_index], self._tick)
-        self.refresh_panes()
+        self.playback.toggle()
 
-    def _stop_playing(self) -> None:
-        if self._player:
-            self._player.stop()
-            self._player = None
+    def stop_playing(self) -> None:
+        self.playback.stop()
 
-    def _tick(self) -> None:
-        if self._ask_if_due(then_step=True):
-            return
-        before = self.session.now
-        moved = self.session.forward()
-        if self.lesson is not None and any(n.pause and before < n.at <= self.session.now
-                                           for n in self.lesson.notes):
-            self._stop_playing()
-            self.notify("Pause point: read the note, then carry on.", timeout=3)
-        if not moved.changed or self.session.now > self.session.scenario.duration_ms:
-            self._stop_playing()
-            self.notify("Reached the scenario's end: paused.", timeout=2)
-        self.refresh_panes()
+    _stop_playing = stop_playing  # the name _open (another part of issue 14) calls
 
-    def _set_speed(self, delta: int) -> None:
-        self.speed_index = min(max(self.speed_index + delta, 0), len(SPEEDS) - 1)
-        if self._player:
-            self._stop_playing()
-            self.action_play()
-        else:
-            self.refresh_panes()
+    @property
+    def _player(self):
+        """The play timer while playing, else None."""
+        return self.playback.timer
 
     def action_faster(self) -> None:
-        self._set_speed(1)
+        self.playback.change_speed(1)
 
     def action_slower(self) -> None:
-        self._set_speed(-1)
+        self.playback.change_speed(-1)
 
     def action_jump(self) -> None:
         def done(answer) -> None:
@@ -232,12 +220,12 @@ class Lb6App(Classroom, LessonMode, Injections, App):
                 return
             kind, value = answer
             moved = self.session.goto(value) if kind == "step" else self.session.goto_time(value)
-            self._moved(moved)
+            self.show_moved(moved)
         self.push_screen(JumpScreen(), done)
 
     @on(StepLog.Selected)
     def _log_selected(self, event: StepLog.Selected) -> None:
-        self._moved(self.session.goto(event.n))
+        self.show_moved(self.session.goto(event.n))
 
     # ---- panes ------------------------------------------------------------------------------
 
@@ -260,11 +248,8 @@ class Lb6App(Classroom, LessonMode, Injections, App):
 
     @on(FlowTable.Summary)
     def _flow_summary(self, event: FlowTable.Summary) -> None:
-        table = self.main(FlowTable)
-        filt = f" matching '{table.filter_text}'" if table.filter_text else ""
-        self.main("#flow-summary", Static).update(
-            f"{event.shown} of {event.total} flows{filt} · at {format_ms(self.session.now)} · "
-            "o: sort by next column, O: reverse, /: filter")
+        self.main("#flow-summary", Static).update(present.flow_summary(
+            event.shown, event.total, self.main(FlowTable).filter_text, self.session.now))
 
     @on(NodeBox.Selected)
     def _node_selected(self, event: NodeBox.Selected) -> None:
@@ -281,24 +266,77 @@ class Lb6App(Classroom, LessonMode, Injections, App):
 
     @on(WarningsTable.Picked)
     def _warning_picked(self, event: WarningsTable.Picked) -> None:
-        kind, *rest = event.key.split("|")
         s = self.session
-        if kind == "w":
-            wid, subject = rest
-            raised = [w for w in s.engine.warnings() if w.id == wid and w.subject == subject
-                      and w.n <= s.position]
-            steps = [(w.n, s.step_at(w.n).reason[:70]) for w in raised[:50]]
-            message = raised[0].message if raised else ""
-        else:
-            finding = s.findings[int(rest[0])]
-            wid, subject, message, steps = finding.id, finding.subject, finding.message, []
-        entry = CATALOGUE[wid]
 
         def done(n) -> None:
             if n is not None:
-                self._moved(s.goto(n))
+                self.show_moved(s.goto(n))
                 self.action_pane("log")
-        self.push_screen(WarningScreen(entry, subject, message, steps), done)
+        self.push_screen(WarningScreen.for_row(s, event.key), done)
+
+    # ---- lessons, injections and the class: each action forwards to its controller --------------
+
+    def action_next_note(self) -> None:
+        self.lessons.next_note()
+
+    def action_previous_note(self) -> None:
+        self.lessons.previous_note()
+
+    def action_checkpoints(self) -> None:
+        self.lessons.checkpoints()
+
+    def action_summary(self) -> None:
+        self.lessons.summary()
+
+    def action_compare(self) -> None:
+        self.lessons.compare()
+
+    def inject(self, kind: str, body: dict, conn_id: str | None = None) -> bool:
+        position = self.session.position
+        done = self.injections.inject(kind, body, conn_id)
+        if done:
+            self.classroom.injected(position, kind, body, conn_id)
+        return done
+
+    def action_connect(self) -> None:
+        self.injections.connect()
+
+    def action_service(self) -> None:
+        self.injections.service()
+
+    def action_vm_power(self) -> None:
+        self.injections.vm_power()
+
+    def action_set_config(self) -> None:
+        self.injections.set_config()
+
+    @property
+    def class_mode(self) -> str | None:
+        return self.classroom.class_mode
+
+    @property
+    def class_hub(self) -> HubClient | None:
+        return self.classroom.class_hub
+
+    def action_class_explore(self) -> None:
+        self.classroom.explore()
+
+    async def action_class_rejoin(self) -> None:
+        await self.classroom.rejoin()
+
+    async def open_scenario(self, scenario: Scenario) -> None:
+        await self._open(scenario)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        target, name, _ = self._parse_action(
+            action, self if default_namespace is None else default_namespace, namespaces)
+        if target is self and self.classroom.refuses(name):
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        allowed = self.classroom.check_action(action)
+        return super().check_action(action, parameters) if allowed is None else allowed
 
     # ---- everything else -----------------------------------------------------------------------
 

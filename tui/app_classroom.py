@@ -1,4 +1,4 @@
-"""Follow mode for a class (`lb6 serve --lead`), as a mixin of the explorer app.
+"""Follow mode for a class (`lb6 serve --lead`): the explorer's classroom controller.
 
 The lead's explorer publishes its position four times a second: the scenario, the step, the
 events the instructor injected, and the question it has open. Every student's explorer polls
@@ -9,6 +9,8 @@ engine and `g` to rejoin the class. Questions the lead opens are asked to the fo
 their answers go to the hub, and the lead sees the tally inside its own question dialog.
 
 Outside a class (no `LB6_CLASS_*` environment, see `tui.classroom.client`) nothing here runs.
+What this needs from the app is `tui.host.ClassExplorer`; the app forwards its mount, unmount,
+action checks, injections and the two class actions here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from rich.text import Text
 from textual.widgets import Header, Static
 
 from lb6.tui.classroom.client import ClassLink, HubClient
+from lb6.tui.host import ClassExplorer
+from lb6.tui.present import tally_line
 from lb6.tui.screens.lesson import QuestionScreen
 
 POLL_S = 0.25  # four polls a second: a follower mirrors the lead well within a second
@@ -39,35 +43,39 @@ class ClassBar(Static):
     """
 
 
-class Classroom:
-    """Needs from the app: session, lesson, main(), notify(), push_screen(), refresh_panes(),
-    _open(), _stop_playing(), screen and screen_stack."""
+class ClassroomController:
+    """The explorer in a class: leading (publishing its position) or following (mirroring the
+    lead's), or exploring on its own until it rejoins."""
 
-    class_link: ClassLink | None = None
-    class_hub: HubClient | None = None  # set once the explorer is in a class
+    def __init__(self, app: ClassExplorer) -> None:
+        self.app = app
+        self.class_link: ClassLink | None = None
+        self.class_hub: HubClient | None = None  # set once the explorer is in a class
+        self.class_mode: str | None = None
 
     # ---- start --------------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        if self.class_link is None:
-            self.class_link = ClassLink.from_env()
-        link = self.class_link
+    def start(self) -> None:
+        """Join the class named by the app's link (or the environment), if any."""
+        if self.app.class_link is None:
+            self.app.class_link = ClassLink.from_env()
+        link = self.class_link = self.app.class_link
         if link is None:
             return
         self.class_mode = "leading" if link.leads else "following"
         self.class_hub = HubClient(link)
         self._class_records: list[dict] = []   # this engine's injections, as published
-        self._class_engine = self.session.engine
+        self._class_engine = self.app.session.engine
         self._class_seq = -1
         self._class_busy = False
         self._class_asked: set[str] = set()
         self._class_lead: dict | None = None
         bar = ClassBar("", id="classbar")
-        self.screen.mount(bar, after=self.screen.query_one(Header))
+        self.app.screen.mount(bar, after=self.app.screen.query_one(Header))
         self._class_show("connecting to the class…")
-        self.set_interval(POLL_S, self._class_tick)
+        self.app.set_interval(POLL_S, self._class_tick)
 
-    async def on_unmount(self) -> None:
+    async def close(self) -> None:
         if self.in_class:
             await self.class_hub.close()
 
@@ -81,60 +89,58 @@ class Classroom:
 
     # ---- keys: refuse moves while following ------------------------------------------------------
 
-    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
-        target, name, _ = self._parse_action(
-            action, self if default_namespace is None else default_namespace, namespaces)
-        if target is self and self.following and name in MOVES:
-            self.notify("You are following the instructor: press e to explore on your own "
-                        "(g rejoins the class).", timeout=3)
+    def refuses(self, action: str) -> bool:
+        """True (with a notice) for an app action that would move a following explorer."""
+        if self.following and action in MOVES:
+            self.app.notify("You are following the instructor: press e to explore on your own "
+                            "(g rejoins the class).", timeout=3)
             return True
-        return await super().run_action(action, default_namespace, namespaces)
+        return False
 
-    def check_action(self, action: str, parameters) -> bool | None:
+    def check_action(self, action: str) -> bool | None:
+        """Whether the footer offers `action`; None when the class has no say in it."""
         if action in CLASS_ACTIONS:
             if not self.in_class or self.class_link.leads:
                 return False
             return (action == "class_explore") == self.following
         if self.following and action in MOVES:
-            return False  # off the footer; a press still gets a notice (run_action)
-        return super().check_action(action, parameters)
+            return False  # off the footer; a press still gets a notice (refuses)
+        return None
 
-    def action_class_explore(self) -> None:
+    def explore(self) -> None:
         if not self.following:
             return
         self.class_mode = "exploring"
-        self.notify("Exploring on your own from here: the class goes on without you. "
-                    "Press g to rejoin.", timeout=4)
-        self.refresh_bindings()
+        self.app.notify("Exploring on your own from here: the class goes on without you. "
+                        "Press g to rejoin.", timeout=4)
+        self.app.refresh_bindings()
         self._class_show()
 
-    async def action_class_rejoin(self) -> None:
+    async def rejoin(self) -> None:
         if not self.in_class or self.class_mode != "exploring":
             return
         self.class_mode = "following"
         self._class_seq = -1  # apply the lead's position now, even if it has not moved
-        self.refresh_bindings()
+        self.app.refresh_bindings()
         self._class_show("rejoining…")
         if self._class_lead is not None:
             await self._class_follow(self._class_lead)
 
     # ---- injections: remember what this engine holds, to publish or compare ----------------------
 
-    def inject(self, kind: str, body: dict, conn_id: str | None = None) -> bool:
-        position = self.session.position
-        done = super().inject(kind, body, conn_id)
-        if done and self.in_class:
+    def injected(self, position: int, kind: str, body: dict, conn_id: str | None) -> None:
+        """The app injected an event at step `position`: remember it, to publish or compare."""
+        if self.in_class:
             records = self._records()
             # The engine drops injections past the current step when a new one is made.
             records[:] = [r for r in records if r["position"] <= position]
             records.append({"position": position, "kind": kind, "body": body,
                             "conn_id": conn_id})
-        return done
 
     def _records(self) -> list[dict]:
         """This session's injections; a reset or another scenario gives a new engine, and none."""
-        if self._class_engine is not self.session.engine:
-            self._class_engine = self.session.engine
+        if self._class_engine is not self.app.session.engine:
+            self._class_engine = self.app.session.engine
             self._class_records = []
         return self._class_records
 
@@ -146,7 +152,7 @@ class Classroom:
         self._class_busy = True
         try:
             leads = self.class_link.leads
-            reply = await self.class_hub.sync(self.class_mode, self.session.position,
+            reply = await self.class_hub.sync(self.class_mode, self.app.session.position,
                                               self._class_position() if leads else None)
             if reply is None:
                 self._class_show(f"⚠ {self.class_hub.last_error}")
@@ -164,7 +170,7 @@ class Classroom:
             self._class_busy = False
 
     def _class_position(self) -> dict:
-        s = self.session
+        s = self.app.session
         question = self._open_question()
         return {"scenario": s.scenario.source, "title": s.scenario.title, "step": s.position,
                 "injections": list(self._records()),
@@ -174,7 +180,7 @@ class Classroom:
                     "number": question.number, "total": question.total}}
 
     def _open_question(self) -> QuestionScreen | None:
-        return next((s for s in self.screen_stack if isinstance(s, QuestionScreen)), None)
+        return next((s for s in self.app.screen_stack if isinstance(s, QuestionScreen)), None)
 
     # ---- the lead's view ---------------------------------------------------------------------
 
@@ -198,14 +204,14 @@ class Classroom:
 
     async def _class_follow(self, lead: dict) -> None:
         """Rebuild the lead's position in this explorer's own engine."""
-        if lead.get("scenario") != self.session.scenario.source:
+        if lead.get("scenario") != self.app.session.scenario.source:
             if not await self._class_open(lead):
                 return
         if lead.get("injections", []) != self._records():
             self._class_replay(lead.get("injections", []))
-        if self.session.position != lead.get("step"):
-            self.session.goto(int(lead.get("step", 0)))
-        self.refresh_panes()
+        if self.app.session.position != lead.get("step"):
+            self.app.session.goto(int(lead.get("step", 0)))
+        self.app.refresh_panes()
         self._class_question(lead.get("question"))
 
     async def _class_open(self, lead: dict) -> bool:
@@ -216,17 +222,17 @@ class Classroom:
         except (ScenarioError, OSError) as exc:
             self._class_show(f"⚠ cannot open the lead's scenario: {exc}")
             return False
-        await self._open(scenario)
+        await self.app.open_scenario(scenario)
         self._class_asked.clear()
         return True
 
     def _class_replay(self, injections: list[dict]) -> None:
         """A fresh engine with the lead's injections, each made at the step the lead made it
         and the way the lead's explorer made it (`inject` records it as it goes)."""
-        self.session.reset()
+        self.app.session.reset()
         for item in injections:
-            self.session.goto(item["position"])
-            if not self.inject(item["kind"], item["body"], item["conn_id"]):
+            self.app.session.goto(item["position"])
+            if not self.app.inject(item["kind"], item["body"], item["conn_id"]):
                 self._class_show(f"⚠ cannot repeat the lead's {item['kind']}")
                 return
 
@@ -237,9 +243,9 @@ class Classroom:
             if dialog is not None and getattr(dialog, "from_class", False):
                 dialog.dismiss(None)
             return
-        if question["id"] in self._class_asked or dialog is not None or self.lesson is None:
+        if question["id"] in self._class_asked or dialog is not None or self.app.lesson is None:
             return
-        spec = next((q for q in self.lesson.questions if q.id == question["id"]), None)
+        spec = next((q for q in self.app.lesson.questions if q.id == question["id"]), None)
         if spec is None:
             return
         self._class_asked.add(spec.id)
@@ -250,16 +256,17 @@ class Classroom:
             lead = self._class_lead or {}
             if (lead.get("question") or {}).get("id") != spec.id:
                 return  # closed because the lead moved on: nothing to send
-            self.lesson.answer(self.session.engine, spec, choice, self.session.scenario.duration_ms)
-            self.run_worker(self.class_hub.answer(spec.id, choice), group="class-answer")
+            session = self.app.session
+            self.app.lesson.answer(session.engine, spec, choice, session.scenario.duration_ms)
+            self.app.run_worker(self.class_hub.answer(spec.id, choice), group="class-answer")
             said = "skipped" if choice is None else f"you said {choice}"
-            self.notify(f"Sent to the instructor ({said}). Watch the next step.", timeout=4)
-        self.push_screen(dialog, answered)
+            self.app.notify(f"Sent to the instructor ({said}). Watch the next step.", timeout=4)
+        self.app.push_screen(dialog, answered)
 
     # ---- the bar ---------------------------------------------------------------------------------
 
     def _class_show(self, detail: str | None = None) -> None:
-        found = self.screen_stack[0].query(ClassBar) if self.screen_stack else []
+        found = self.app.screen_stack[0].query(ClassBar) if self.app.screen_stack else []
         if not found:
             return
         bar = found.first(ClassBar)
@@ -278,20 +285,3 @@ class Classroom:
         if detail and mode != "leading":
             text += f" · {detail}"
         bar.update(Text(text))
-
-
-def tally_line(choices, tally: dict[str, int], students: int) -> Text:
-    """'IPv6 ▇▇ 2 · IPv4 ▇ 1 · skipped 0 · 3 of 4 answered' for the lead's question dialog."""
-    answered = sum(tally.values())
-    line = Text("Class: ", style="bold")
-    for i, choice in enumerate([*choices, "(skipped)"]):
-        count = tally.get(choice, 0)
-        if choice == "(skipped)" and not count:
-            continue
-        if i:
-            line.append(" · ")
-        line.append(f"{choice} ")
-        line.append("▇" * min(count, 20), style="green")
-        line.append(f" {count}")
-    line.append(f" · {answered} of {max(students, answered)} answered", style="dim")
-    return line

@@ -1,7 +1,8 @@
-"""Lesson mode and the twin-stack comparison, as a mixin of the explorer app.
+"""Lesson mode and the twin-stack comparison: the explorer's lesson controller.
 
-Kept out of `tui/app.py` so that the app stays wiring. The state (notes, questions, answers)
-lives in `tui.lessons.LessonState`; the key for each question comes from the engine.
+Kept out of `tui/app.py` so that the app stays wiring: the app's lesson actions forward here.
+The state (notes, questions, answers) lives in `tui.lessons.LessonState`; the key for each
+question comes from the engine. What this needs from the app is `tui.host.Explorer`.
 """
 
 from __future__ import annotations
@@ -9,68 +10,80 @@ from __future__ import annotations
 from textual.widgets import Markdown
 
 from lb6.model.teaching.lesson import next_step
-
+from lb6.tui import present
+from lb6.tui.host import Explorer
 from lb6.tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
-                                QuestionScreen, SummaryScreen)
+                                    QuestionScreen, SummaryScreen)
 
 
-class LessonMode:
-    """Needs from the app: session, lesson, main(), notify(), push_screen(), refresh_panes(),
-    _moved() and _stop_playing()."""
+class LessonController:
+    """Narration, questions before the step that answers them, notes, checkpoints, the
+    summary and the twin-stack comparison."""
 
-    def _show_narration(self) -> None:
-        box = self.main("#narration", Markdown)
-        screen = self.screen_stack[0] if self.screen_stack else self.screen
+    def __init__(self, app: Explorer) -> None:
+        self.app = app
+
+    @property
+    def session(self):
+        return self.app.session
+
+    @property
+    def lesson(self):
+        return self.app.lesson
+
+    def show_narration(self) -> None:
+        box = self.app.main("#narration", Markdown)
+        screen = self.app.screen_stack[0] if self.app.screen_stack else self.app.screen
         screen.set_class(self.lesson is not None, "-lesson")
         if self.lesson is None:
             return
         found = self.lesson.note_at(self.session.now)
-        text = found[1].text if found else "*This lesson starts when you press → (or space).*"
-        where = f"note {found[0] + 1}/{len(self.lesson.notes)}" if found else "no note yet"
-        right, asked = self.lesson.score
-        # A short status line first: on a small terminal the box shows only its top lines.
-        box.update(f"*{where} · score {right}/{asked} · `]` `[` notes · `k` checkpoints · "
-                   f"`u` summary*\n\n{text}")
+        index, note = found if found else (None, None)
+        box.update(present.narration(note.text if note else None, index,
+                                     len(self.lesson.notes), self.lesson.score))
 
-    def _ask_if_due(self, then_step: bool) -> bool:
+    def ask_if_due(self, then_step: bool) -> bool:
         """Ask a question the next step would answer; True when a dialog was opened."""
         if self.lesson is None:
             return False
         question = self.lesson.due(next_step(self.session.engine))
         if question is None:
             return False
-        self._stop_playing()
+        self.app.stop_playing()
         number = self.lesson.questions.index(question) + 1
 
         def answered(choice) -> None:
             judged = self.lesson.answer(self.session.engine, question, choice,
                                         self.session.scenario.duration_ms)
             if choice is None:
-                self.notify(f"Skipped. The engine's answer: {judged.correct}", timeout=5)
+                self.app.notify(f"Skipped. The engine's answer: {judged.correct}", timeout=5)
             elif judged.right:
-                self.notify(f"Right: {judged.correct}.", timeout=4)
+                self.app.notify(f"Right: {judged.correct}.", timeout=4)
             else:
-                self.notify(f"Not quite: you said {choice}, the engine says {judged.correct}.",
-                            severity="warning", timeout=6)
+                self.app.notify(f"Not quite: you said {choice}, the engine says {judged.correct}.",
+                                severity="warning", timeout=6)
             if then_step:
-                self._moved(self.session.forward())
+                self.app.show_moved(self.session.forward())
             else:
-                self.refresh_panes()
-        self.push_screen(QuestionScreen(question, number, len(self.lesson.questions)), answered)
+                self.app.refresh_panes()
+        self.app.push_screen(QuestionScreen(question, number, len(self.lesson.questions)),
+                             answered)
         return True
 
-    def _maybe_summary(self) -> None:
-        if (self.lesson is not None and not self._summary_shown and self.lesson.questions
-                and len(self.lesson.answers) == len(self.lesson.questions)):
-            self._summary_shown = True
-            self.push_screen(SummaryScreen(self.lesson))
+    def maybe_summary(self) -> None:
+        """Show the summary once, when the last question has been answered."""
+        lesson = self.lesson
+        if (lesson is not None and not lesson.summary_shown and lesson.questions
+                and len(lesson.answers) == len(lesson.questions)):
+            lesson.summary_shown = True
+            self.app.push_screen(SummaryScreen(lesson))
 
-    def action_next_note(self) -> None:
+    def next_note(self) -> None:
         if self.lesson is None:
             return
         note = self.lesson.note_after(self.session.now)
         if note is None:
-            self.notify("That was the last note.", timeout=2)
+            self.app.notify("That was the last note.", timeout=2)
             return
         # Walk forward rather than jump, so a question on the way is still asked first.
         start = self.session.position
@@ -79,33 +92,32 @@ class LessonMode:
                 break
             self.session.forward()
         if self.session.position != start:
-            self.refresh_panes()
-        self._ask_if_due(then_step=True)
+            self.app.refresh_panes()
+        self.ask_if_due(then_step=True)
 
-    def action_previous_note(self) -> None:
+    def previous_note(self) -> None:
         if self.lesson is None:
             return
         note = self.lesson.note_before(self.session.now)
         if note is not None:
-            self._moved(self.session.goto_time(note.at))
+            self.app.show_moved(self.session.goto_time(note.at))
 
-    def action_checkpoints(self) -> None:
+    def checkpoints(self) -> None:
         points = self.session.scenario.checkpoints
         if not points:
-            self.notify("This scenario has no checkpoints.", timeout=2)
+            self.app.notify("This scenario has no checkpoints.", timeout=2)
             return
-        self.push_screen(CheckpointScreen(points),
-                         lambda at: at is not None and self._moved(self.session.goto_time(at)))
+        self.app.push_screen(CheckpointScreen(points), lambda at: at is not None
+                             and self.app.show_moved(self.session.goto_time(at)))
 
-    def action_summary(self) -> None:
+    def summary(self) -> None:
         if self.lesson is None:
-            self.notify("Not a lesson: no questions to score.", timeout=2)
+            self.app.notify("Not a lesson: no questions to score.", timeout=2)
             return
-        self.push_screen(SummaryScreen(self.lesson))
+        self.app.push_screen(SummaryScreen(self.lesson))
 
-    def action_compare(self) -> None:
+    def compare(self) -> None:
         from lb6.model.teaching.compare import compare
-        from lb6.tui.present import comparison
         t = self.session.engine.topology
         clients = [c.name for c in t.clients if c.stack == "dual"]
 
@@ -116,8 +128,7 @@ class LessonMode:
             try:
                 result = compare(self.session.scenario, client, to, port)
             except ValueError as exc:
-                self.notify(f"Refused: {exc}", severity="error", timeout=6)
+                self.app.notify(f"Refused: {exc}", severity="error", timeout=6)
                 return
-            self.push_screen(CompareScreen(comparison(result)))
-        self.push_screen(CompareAskScreen(clients, [d.name for d in t.dns]), asked)
-
+            self.app.push_screen(CompareScreen(present.comparison(result)))
+        self.app.push_screen(CompareAskScreen(clients, [d.name for d in t.dns]), asked)

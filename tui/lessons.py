@@ -13,6 +13,7 @@ class LessonState:
     notes: tuple[NoteSpec, ...]
     questions: tuple[QuestionSpec, ...]
     answers: dict[str, Judged] = field(default_factory=dict)
+    summary_shown: bool = False  # shown once, when the last question is answered
 
     @property
     def score(self) -> tuple[int, int]:

@@ -111,17 +111,27 @@ def step_plain(step: Step, width_node: int = 24) -> str:
     return strip_control_codes(text)  # as Text does with every string appended to it
 
 
+def time_left(deadline_ms: int, now: int) -> str:
+    """A countdown (a flow's idle timeout, a probe's next round), never below zero."""
+    return format_ms(max(0, deadline_ms - now))
+
+
+def flow_tuple(five_tuple) -> str:
+    """`src:port → dst:port` of a flow's (proto, src, sport, dst, dport) tuple, as plain text:
+    a line-API view slices it to its column; a table cell must wrap it in `Text` (brackets)."""
+    _, src, sport, dst, dport = five_tuple
+    return f"{endpoint(src, sport)} → {endpoint(dst, dport)}"
+
+
 def flows_table(flows, now: int, title: str = "Flow table") -> Table:
     table = Table(title=title, title_justify="left", expand=False)
     for col in ("id", "proto", "original", "translated", "vm", "rule", "state", "idle left",
                 "pkts", "bytes"):
         table.add_column(col, no_wrap=True)
     for f in flows:
-        _, s, sp, d, dp = f.orig
-        _, xs, xsp, xd, xdp = f.xlat
-        table.add_row(str(f.id), f.proto.lower(), Text(f"{endpoint(s, sp)} → {endpoint(d, dp)}"),
-                      Text(f"{endpoint(xs, xsp)} → {endpoint(xd, xdp)}"), f.vm, f.rule, f.state,
-                      format_ms(max(0, f.deadline_ms - now)), str(f.packets), str(f.bytes))
+        table.add_row(str(f.id), f.proto.lower(), Text(flow_tuple(f.orig)),
+                      Text(flow_tuple(f.xlat)), f.vm, f.rule, f.state,
+                      time_left(f.deadline_ms, now), str(f.packets), str(f.bytes))
     return table
 
 
@@ -133,7 +143,7 @@ def probes_table(states, now: int) -> Table:
         style = "green" if ps.state == "up" and not ps.stopped else "red"
         table.add_row(ps.probe, ps.vm, Text("stopped" if ps.stopped else ps.state, style=style),
                       str(ps.streak), " ".join(ps.history[-5:]),
-                      "—" if ps.stopped else format_ms(max(0, ps.next_ms - now)))
+                      "—" if ps.stopped else time_left(ps.next_ms, now))
     return table
 
 
@@ -155,14 +165,19 @@ def findings_table(findings, title: str = "Findings"):
     return Group(*parts)
 
 
+def group_warnings(warnings) -> dict[tuple[str, str], list]:
+    """Warnings by (catalogue ID, subject), in the order each was first raised."""
+    grouped: dict[tuple[str, str], list] = {}
+    for w in warnings:
+        grouped.setdefault((w.id, w.subject), []).append(w)
+    return grouped
+
+
 def warnings_table(warnings) -> Table:
     table = Table(title="Warnings raised by traffic", title_justify="left")
     for col in ("id", "first step", "times", "subject", "message"):
         table.add_column(col, overflow="fold")
-    grouped: dict = {}
-    for w in warnings:
-        grouped.setdefault((w.id, w.subject), []).append(w)
-    for (wid, subject), items in grouped.items():
+    for (wid, subject), items in group_warnings(warnings).items():
         table.add_row(Text(wid, style="yellow"), str(items[0].n), str(len(items)), Text(subject),
                       Text(items[0].message))
     return table
@@ -274,3 +289,109 @@ def comparison(cmp) -> Group:
         head.append(f"First difference at row {cmp.first_difference + 1}: ", style="bold red")
         head.append(cmp.why)
     return Group(head, table)
+
+
+# ---- the explorer's panes: cells, status and narration ------------------------------------------
+
+
+def status_line(position: int, known: int, now: int, flows: int, speed: int, playing: bool,
+                score: tuple[int, int] | None) -> str:
+    """The header's status: step, time, flows, speed; a lesson's score first, so a long title
+    never hides it."""
+    first = f"score {score[0]}/{score[1]} · " if score is not None else ""
+    return (f"{first}step {position}/{known} · t {format_ms(now)} · {flows} flows · "
+            f"speed {speed}/s{' ▶ playing' if playing else ''}")
+
+
+def flow_summary(shown: int, total: int, filter_text: str, now: int) -> Text:
+    """The line above the flow table. `Text`, since the filter may hold a bracketed IPv6
+    endpoint that markup would swallow (STYLE.md's trap)."""
+    matching = f" matching '{filter_text}'" if filter_text else ""
+    return Text(f"{shown} of {total} flows{matching} · at {format_ms(now)} · "
+                "o: sort by next column, O: reverse, /: filter")
+
+
+def probe_cells(ps, probe, endpoints_governed, now: int) -> tuple:
+    """One row of the explorer's probe table: probe, VM, state, last results, streak toward the
+    threshold, the endpoints the probe puts in or out of rotation (one IPv4 probe can govern
+    both families, fact 10), next probe."""
+    up = ps.eligible
+    state = Text("stopped" if ps.stopped else ps.state.upper(),
+                 style="bold green" if up else "bold red")
+    history = Text()
+    for r in ps.history[-6:]:
+        history.append("✓" if r == "ok" else "✗", style="green" if r == "ok" else "red")
+    toward = "DOWN" if ps.state == "up" else "UP"
+    streak = f"{ps.streak}/{probe.number_of_probes} → {toward}" if ps.streak else "—"
+    endpoints = Text()
+    for m in endpoints_governed:
+        endpoints.append(f"{m.family} {m.address}  ", style="green" if up else "red strike")
+    next_in = "not probed" if ps.stopped else time_left(ps.next_ms, now)
+    return ps.probe, ps.vm, state, history, streak, endpoints, next_in
+
+
+def warning_cells(items: list) -> tuple:
+    """One row of the explorer's warnings table for a group of traffic warnings."""
+    first = items[0]
+    where = f"step {first.n}" + (f" +{len(items) - 1}" if len(items) > 1 else "")
+    return (Text(where), Text("traffic", style="yellow"), first.id, Text(first.subject),
+            Text(first.message))
+
+
+def finding_cells(finding) -> tuple:
+    """One row of the explorer's warnings table for a configuration finding."""
+    return (Text("config", style="dim"),
+            Text(finding.severity, style=SEVERITY_STYLES[finding.severity]), finding.id,
+            Text(finding.subject), Text(finding.message))
+
+
+def raised_at(n: int, reason: str) -> Text:
+    """A step that raised a warning, as the warning dialog lists it."""
+    return Text(f"step {n}: {reason[:70]}")
+
+
+def checkpoint_label(name: str, at: int) -> Text:
+    return Text(f"{name}  ({format_ms(at)})")
+
+
+def narration(note_text: str | None, index: int | None, notes: int,
+              score: tuple[int, int]) -> str:
+    """The lesson box, Markdown: a short status line first (on a small terminal the box shows
+    only its top lines), then the note in force."""
+    text = note_text if note_text is not None else \
+        "*This lesson starts when you press → (or space).*"
+    where = f"note {index + 1}/{notes}" if index is not None else "no note yet"
+    return (f"*{where} · score {score[0]}/{score[1]} · `]` `[` notes · `k` checkpoints · "
+            f"`u` summary*\n\n{text}")
+
+
+def answers_table(questions, answers: dict) -> Table:
+    """A lesson's questions with the learner's prediction and what the engine did."""
+    table = Table(show_header=True, box=None, padding=(0, 1))
+    for col in ("question", "you said", "the engine did", ""):
+        table.add_column(col, overflow="fold")
+    for q in questions:
+        j = answers.get(q.id)
+        if j is None:
+            table.add_row(Text(q.text), Text("not asked yet", style="dim"), "", "")
+            continue
+        mark = Text("✓", style="bold green") if j.right else Text("✗", style="bold red")
+        table.add_row(Text(q.text), Text(j.given or "skipped"), Text(j.correct), mark)
+    return table
+
+
+def tally_line(choices, tally: dict[str, int], students: int) -> Text:
+    """'IPv6 ▇▇ 2 · IPv4 ▇ 1 · skipped 0 · 3 of 4 answered' for the lead's question dialog."""
+    answered = sum(tally.values())
+    line = Text("Class: ", style="bold")
+    for i, choice in enumerate([*choices, "(skipped)"]):
+        count = tally.get(choice, 0)
+        if choice == "(skipped)" and not count:
+            continue
+        if i:
+            line.append(" · ")
+        line.append(f"{choice} ")
+        line.append("▇" * min(count, 20), style="green")
+        line.append(f" {count}")
+    line.append(f" · {answered} of {max(students, answered)} answered", style="dim")
+    return line

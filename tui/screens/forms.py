@@ -17,6 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from lb6.model.catalogue import CATALOGUE
+from lb6.tui import present
+from lb6.tui.widgets.rowkeys import FindingRow, TrafficWarningRow, WarningRow
+
 FORM_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 72; max-width: 96%; height: auto; max-height: 95%;
@@ -307,11 +311,27 @@ class WarningScreen(AnswerOnce, ModalScreen[int | None]):
     BINDINGS = [Binding("escape", "close", "Close", id="warning.close")]
 
     def __init__(self, entry, subject: str, message: str, steps: list[tuple[int, str]], **kwargs):
+        """`steps`: (number, reason) of each step that raised the warning."""
         super().__init__(**kwargs)
         self.entry = entry
         self.subject = subject
         self.message = message
         self.steps = steps
+
+    @classmethod
+    def for_row(cls, session, key: WarningRow) -> WarningScreen:
+        """The dialog for a picked row of the warnings table: a traffic warning with the steps
+        (up to the current one) that raised it, or a configuration finding."""
+        match key:
+            case TrafficWarningRow(id=wid, subject=subject):
+                raised = [w for w in session.engine.warnings() if w.id == wid
+                          and w.subject == subject and w.n <= session.position]
+                steps = [(w.n, session.step_at(w.n).reason) for w in raised[:50]]
+                message = raised[0].message if raised else ""
+            case FindingRow(index=index):
+                finding = session.findings[index]
+                wid, subject, message, steps = finding.id, finding.subject, finding.message, []
+        return cls(CATALOGUE[wid], subject, message, steps)
 
     def compose(self) -> ComposeResult:
         from rich.text import Text
@@ -323,7 +343,8 @@ class WarningScreen(AnswerOnce, ModalScreen[int | None]):
                               style="dim"))
             if self.steps:
                 yield Label("Raised at (Enter jumps there)")
-                yield OptionList(*[Option(Text(f"step {n}: {text}"), id=str(n)) for n, text in self.steps])
+                yield OptionList(*[Option(present.raised_at(n, reason), id=str(n))
+                                   for n, reason in self.steps])
             else:
                 yield Static(Text("A configuration finding: no step raised it.", style="dim"))
             with Horizontal():

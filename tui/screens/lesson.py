@@ -3,7 +3,6 @@ twin-stack comparison."""
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from lb6.tui import present
 from lb6.tui.screens.forms import FORM_CSS, ClientForm, client_picker
 
 
@@ -60,16 +60,7 @@ class SummaryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         right, asked = self.lesson.score
-        table = Table(show_header=True, box=None, padding=(0, 1))
-        for col in ("question", "you said", "the engine did", ""):
-            table.add_column(col, overflow="fold")
-        for q in self.lesson.questions:
-            j = self.lesson.answers.get(q.id)
-            if j is None:
-                table.add_row(Text(q.text), Text("not asked yet", style="dim"), "", "")
-                continue
-            mark = Text("✓", style="bold green") if j.right else Text("✗", style="bold red")
-            table.add_row(Text(q.text), Text(j.given or "skipped"), Text(j.correct), mark)
+        table = present.answers_table(self.lesson.questions, self.lesson.answers)
         with VerticalScroll():
             yield Static(Text(f"Lesson summary: {right} of {asked} predictions right "
                               f"({len(self.lesson.questions)} questions in the lesson)",
@@ -94,10 +85,9 @@ class CheckpointScreen(ModalScreen[int | None]):
         self.checkpoints = checkpoints
 
     def compose(self) -> ComposeResult:
-        from lb6.model.scenario.durations import format_ms
         with Vertical():
             yield Static(Text("Return the class to a checkpoint", style="bold"), classes="title")
-            yield OptionList(*[Option(Text(f"{c.name}  ({format_ms(c.at)})"), id=str(c.at))
+            yield OptionList(*[Option(present.checkpoint_label(c.name, c.at), id=str(c.at))
                                for c in self.checkpoints])
 
     @on(OptionList.OptionSelected)

@@ -20,8 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from lb6.model.net.addressing import endpoint
-from lb6.model.scenario.durations import format_ms
+from lb6.tui import present
+from lb6.tui.widgets.catchup import CatchUpPane, Moment
 from lb6.tui.widgets.linetext import text_strip
 
 
@@ -33,24 +33,16 @@ class Column:
     cell: Callable
 
 
-def _orig(f) -> str:
-    return f"{endpoint(f.orig[1], f.orig[2])} → {endpoint(f.orig[3], f.orig[4])}"
-
-
-def _xlat(f) -> str:
-    return f"{endpoint(f.xlat[1], f.xlat[2])} → {endpoint(f.xlat[3], f.xlat[4])}"
-
-
 COLUMNS = (
     Column("id", 6, lambda f, now: f.id, lambda f, now: str(f.id)),
     Column("proto", 5, lambda f, now: f.proto, lambda f, now: f.proto.lower()),
-    Column("original (client → frontend)", 46, lambda f, now: f.orig, lambda f, now: _orig(f)),
-    Column("translated (as the VM sees it)", 46, lambda f, now: f.xlat, lambda f, now: _xlat(f)),
+    Column("original (client → frontend)", 46, lambda f, now: f.orig, lambda f, now: present.flow_tuple(f.orig)),
+    Column("translated (as the VM sees it)", 46, lambda f, now: f.xlat, lambda f, now: present.flow_tuple(f.xlat)),
     Column("vm", 10, lambda f, now: f.vm, lambda f, now: f.vm),
     Column("rule", 12, lambda f, now: f.rule, lambda f, now: f.rule),
     Column("state", 11, lambda f, now: f.state, lambda f, now: f.state),
     Column("idle left", 9, lambda f, now: f.deadline_ms - now,
-           lambda f, now: format_ms(max(0, f.deadline_ms - now))[:-4]),
+           lambda f, now: present.time_left(f.deadline_ms, now)[:-4]),
     Column("pkts", 6, lambda f, now: f.packets, lambda f, now: str(f.packets)),
     Column("bytes", 9, lambda f, now: f.bytes, lambda f, now: str(f.bytes)),
 )
@@ -58,7 +50,7 @@ HEADER_STYLE = Style(bold=True, underline=True)
 WIDTH = sum(c.width + 1 for c in COLUMNS)
 
 
-class FlowTable(ScrollView, can_focus=True):
+class FlowTable(CatchUpPane, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     FlowTable { height: 1fr; }
     """
@@ -82,25 +74,18 @@ class FlowTable(ScrollView, can_focus=True):
             self.total = total
             super().__init__()
 
-    def __init__(self, engine_getter, **kwargs) -> None:
+    def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._engine = engine_getter
         self._rows: list = []
         self._now = 0
-        self._stale = True
 
-    def sync(self) -> None:
+    def paint(self, moment: Moment) -> None:
         """Re-read the flows at the engine's current step, sorted and filtered.
 
-        While its tab is hidden the table only notes that it is stale: listing, filtering and
-        sorting 100k flows on every step would cost more than the step itself. It catches up
-        when it is shown again.
+        Only while shown (`CatchUpPane`): listing, filtering and sorting 100k flows on every
+        step would cost more than the step itself.
         """
-        if not self.is_on_screen:
-            self._stale = True
-            return
-        self._stale = False
-        engine = self._engine()
+        engine = moment.session.engine
         self._now = now = engine.now
         flows = engine.flows()
         total = len(flows)
@@ -119,14 +104,14 @@ class FlowTable(ScrollView, can_focus=True):
         return " ".join(c.cell(f, now) for c in COLUMNS)
 
     def watch_sort_column(self) -> None:
-        self.sync()
+        self.catch_up()
 
     def watch_sort_reverse(self) -> None:
-        self.sync()
+        self.catch_up()
 
     def watch_filter_text(self) -> None:
         self.scroll_to(y=0, animate=False)
-        self.sync()
+        self.catch_up()
 
     def action_sort_next(self) -> None:
         self.sort_column = (self.sort_column + 1) % len(COLUMNS)
@@ -182,11 +167,7 @@ class FlowTable(ScrollView, can_focus=True):
                     self.sort_column = i
                 return
 
-    def on_show(self, event: events.Show) -> None:
-        if self._stale:
-            self.call_after_refresh(self.sync)
-
     def on_resize(self, event: events.Resize) -> None:
         if self._stale:
-            self.sync()
+            self.catch_up()
         self.refresh()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -10,12 +9,14 @@ from textual.visual import visualize
 from textual.widgets import DataTable, Static
 
 from lb6.model.catalogue import CATALOGUE
-from lb6.model.scenario.durations import format_ms
 from lb6.tui import present
+from lb6.tui.widgets.catchup import CatchUpPane, Moment
+from lb6.tui.widgets.rowkeys import FindingRow, ProbeRow, TrafficWarningRow, WarningRow, row_key
 
 
-class Inspector(VerticalScroll):
-    """The current step, or the configuration of a place picked on the map."""
+class Inspector(CatchUpPane, VerticalScroll):
+    """The current step, or the configuration of a place picked on the map (until the
+    explorer moves again)."""
 
     # The body is at least as tall as the view, so a step shorter than the view does not
     # change its size (and needs no layout, see _show); it looks the same.
@@ -26,6 +27,9 @@ class Inspector(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="inspector-body")
+
+    def paint(self, moment: Moment) -> None:
+        self.show_step(moment.session)
 
     def show_step(self, session) -> None:
         self._show(present.inspector(session.current, session.position, session.known, CATALOGUE))
@@ -57,7 +61,7 @@ class Inspector(VerticalScroll):
         body.update(renderable, layout=not same)
 
 
-class ProbesTable(DataTable):
+class ProbesTable(CatchUpPane, DataTable):
     """Per VM and probe: results, streak toward the threshold, rotation per family.
 
     A step changes a cell or two, if any: the rows are updated in place, and not at all while
@@ -68,62 +72,44 @@ class ProbesTable(DataTable):
         self.cursor_type = "row"
         self._columns = self.add_columns("probe", "vm", "state", "last results", "streak",
                                           "endpoints in rotation", "next probe")
-        self._session = None
-        self._shown: dict[str, tuple] = {}
+        self._shown: dict[ProbeRow, tuple] = {}
 
-    def sync(self, session) -> None:
-        self._session = session
-        if not self.is_on_screen:
-            return
-        rows = self._rows(session)
+    def paint(self, moment: Moment) -> None:
+        rows = self._rows(moment.session)
         if list(rows) != list(self._shown):
             self.clear()
             for key, cells in rows.items():
-                self.add_row(*cells, key=key)
+                self.add_row(*cells, key=key)  # type: ignore[arg-type]  # see rowkeys
         else:
             for key, cells in rows.items():
                 for column, old, new in zip(self._columns, self._shown[key], cells):
                     if old != new:
-                        self.update_cell(key, column, new, update_width=True)
+                        self.update_cell(row_key(key), column, new, update_width=True)
         self._shown = rows
 
-    def on_show(self) -> None:
-        if self._session is not None:
-            self.sync(self._session)
-
     @staticmethod
-    def _rows(session) -> dict[str, tuple]:
+    def _rows(session) -> dict[ProbeRow, tuple]:
         engine = session.engine
         t = engine.topology
-        now = engine.now
-        rows: dict[str, tuple] = {}
+        rows: dict[ProbeRow, tuple] = {}
         for ps in engine.probe_states():
             probe = t.probes.get(ps.probe)
             vm = t.vm_by_name.get(ps.vm)
             if probe is None or vm is None:
                 continue
-            up = ps.eligible
-            state = Text("stopped" if ps.stopped else ps.state.upper(),
-                         style="bold green" if up else "bold red")
-            history = Text()
-            for r in ps.history[-6:]:
-                history.append("✓" if r == "ok" else "✗", style="green" if r == "ok" else "red")
-            toward = "DOWN" if ps.state == "up" else "UP"
-            streak = f"{ps.streak}/{probe.number_of_probes} → {toward}" if ps.streak else "—"
-            endpoints = Text()
-            for m in t.governed_endpoints(ps.probe, ps.vm):  # the graph: probe → rule → VM
-                endpoints.append(f"{m.family} {m.address}  ", style="green" if up else "red strike")
-            next_in = "not probed" if ps.stopped else format_ms(max(0, ps.next_ms - now))
-            rows[f"{ps.probe}\t{ps.vm}"] = (ps.probe, ps.vm, state, history, streak, endpoints,
-                                           next_in)
+            # The graph says which endpoints the probe governs: probe → rule → pool → VM.
+            rows[ProbeRow(ps.probe, ps.vm)] = present.probe_cells(
+                ps, probe, t.governed_endpoints(ps.probe, ps.vm), engine.now)
         return rows
 
 
-class WarningsTable(DataTable):
+class WarningsTable(CatchUpPane, DataTable):
     """Configuration findings and warnings raised by traffic so far."""
 
     class Picked(Message):
-        def __init__(self, key: str) -> None:
+        """A row was chosen: `key` says which traffic warning or finding."""
+
+        def __init__(self, key: WarningRow) -> None:
             self.key = key
             super().__init__()
 
@@ -131,16 +117,9 @@ class WarningsTable(DataTable):
         self.cursor_type = "row"
         self.add_columns("where", "severity", "id", "subject", "message")
         self._signature = None
-        self._session = None
 
-    def on_show(self) -> None:
-        if self._session is not None:
-            self.sync(self._session)
-
-    def sync(self, session) -> None:
-        self._session = session
-        if not self.is_on_screen:  # hidden: catches up when shown (on_show)
-            return
+    def paint(self, moment: Moment) -> None:
+        session = moment.session
         warnings = [w for w in session.engine.warnings() if w.n <= session.position]
         findings = session.findings
         signature = (len(warnings), id(findings))
@@ -148,17 +127,11 @@ class WarningsTable(DataTable):
             return
         self._signature = signature
         self.clear()
-        grouped: dict = {}
-        for w in warnings:
-            grouped.setdefault((w.id, w.subject), []).append(w)
-        for (wid, subject), items in grouped.items():
-            self.add_row(Text(f"step {items[0].n}" + (f" +{len(items) - 1}" if len(items) > 1 else "")),
-                         Text("traffic", style="yellow"), wid, Text(subject), Text(items[0].message),
-                         key=f"w|{wid}|{subject}")
+        for (wid, subject), items in present.group_warnings(warnings).items():
+            self.add_row(*present.warning_cells(items),
+                         key=TrafficWarningRow(wid, subject))  # type: ignore[arg-type]
         for i, f in enumerate(findings):
-            self.add_row(Text("config", style="dim"),
-                         Text(f.severity, style=present.SEVERITY_STYLES[f.severity]), f.id,
-                         Text(f.subject), Text(f.message), key=f"f|{i}")
+            self.add_row(*present.finding_cells(f), key=FindingRow(i))  # type: ignore[arg-type]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

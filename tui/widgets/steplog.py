@@ -16,13 +16,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from lb6.tui import present
+from lb6.tui.widgets.catchup import CatchUpPane, Moment
 from lb6.tui.widgets.linetext import text_strip
 
 CURRENT = Style(reverse=True, bold=True)
 FUTURE = Style(dim=True)
 
 
-class StepLog(ScrollView, can_focus=True):
+class StepLog(CatchUpPane, ScrollView, can_focus=True):
     """The trace so far; Enter or a click moves the simulation to that step."""
 
     DEFAULT_CSS = """
@@ -64,13 +65,15 @@ class StepLog(ScrollView, can_focus=True):
         self._cache.clear()
         self._shown = None
 
-    def sync(self) -> None:
+    def paint(self, moment: Moment) -> None:
         """Resize to the known trace, keep the current step in view, repaint what changed.
 
         A step changes two lines (the old current one and the new), so only those are
         repainted (scrolling repaints the view by itself): repainting the whole log would redraw
         its scroll bar too, a good share of a keypress.
         """
+        if moment.session is not self._session:
+            self.session = moment.session
         session = self.session
         position, total = session.position, session.known
         self.virtual_size = Size(self.size.width, max(total, 1))
@@ -135,7 +138,7 @@ class StepLog(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
         self._shown = None
-        self.sync()
+        self.catch_up()
 
     def on_click(self, event: events.Click) -> None:
         row = self.scroll_offset.y + event.y
