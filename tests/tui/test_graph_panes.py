@@ -9,6 +9,7 @@ from lb6.model.engine.engine import Engine
 from lb6.model.scenario import library
 from lb6.model.scenario.document import load_scenario
 from lb6.tui.widgets.panes import ProbesTable
+from lb6.tui.widgets.rowkeys import ProbeRow
 
 
 def _down_engine() -> Engine:
@@ -23,7 +24,7 @@ def _down_engine() -> Engine:
 def test_the_probe_pane_lists_only_the_endpoints_the_probe_governs():
     eng = _down_engine()
     rows = ProbesTable._rows(SimpleNamespace(engine=eng))
-    endpoints = rows["tcp-80\tweb1"][5].plain
+    endpoints = rows[ProbeRow("tcp-80", "web1")][5].plain
     assert "IPv6" in endpoints
     assert "IPv4" not in endpoints  # the IPv4 rule has no probe: not this probe's to take out
 
