@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lb6.model.errors import Problem, ScenarioError
 from lb6.model.importers.detect import FORMATS, detect
-from lb6.model.scenario.document import Scenario, _read, load_scenario_data, load_scenario_text
+from lb6.model.scenario.document import Scenario, load_scenario_data, read_text, load_scenario_text
 
 if TYPE_CHECKING:  # the importers load only for an input that needs them
     from lb6.model.importers.common import Deployment, Note
@@ -78,7 +78,7 @@ def load_any(path: str | FsPath, format: str | None = None, parameters: str | Fs
              display: str | None = None) -> Loaded:
     """Read `path` in whichever format it holds; `parameters` is an ARM parameters file."""
     path = FsPath(path)
-    text = _read(path)
-    params_text = _read(FsPath(parameters)) if parameters is not None else None
+    text = read_text(path)
+    params_text = read_text(FsPath(parameters)) if parameters is not None else None
     return load_text(text, display or str(path), format, params_text,
                      str(parameters) if parameters is not None else None)
