@@ -1,4 +1,9 @@
-"""Load any input lb6 understands: a scenario, an ARM template, an az CLI or PowerShell script.
+"""Open any input lb6 understands: a scenario, an ARM template, an az CLI or PowerShell script.
+
+`open_input` is the one door: the command line, the explorer's Open dialog and a classroom
+follower all open what they are given through it, so each accepts the same inputs (a shipped
+scenario's name or a path to any of the formats) and refuses a bad one with the same located
+one-paragraph `ScenarioError`. Printing that error, or the notes, is for the caller.
 
 `load_any` detects the format from the content (or takes `format`), runs the matching importer
 and validates the result through the scenario loader, so every input obeys the same rules and
@@ -14,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from lb6.model.errors import Problem, ScenarioError
 from lb6.model.importers.detect import FORMATS, detect
+from lb6.model.scenario import library
 from lb6.model.scenario.document import Scenario, load_scenario_data, read_text, load_scenario_text
 
 if TYPE_CHECKING:  # the importers load only for an input that needs them
@@ -22,6 +28,9 @@ if TYPE_CHECKING:  # the importers load only for an input that needs them
 
 @dataclass
 class Loaded:
+    """An opened input: the scenario, the format it was read as, and what it holds that lb6
+    does not model (the notes of an imported template or script)."""
+
     scenario: Scenario
     format: str
     notes: list[Note] = field(default_factory=list)
@@ -82,3 +91,29 @@ def load_any(path: str | FsPath, format: str | None = None, parameters: str | Fs
     params_text = read_text(FsPath(parameters)) if parameters is not None else None
     return load_text(text, display or str(path), format, params_text,
                      str(parameters) if parameters is not None else None)
+
+
+def find_input(target: str) -> FsPath:
+    """The file `target` names: a path as given, or a shipped scenario by name."""
+    path = library.find(target)
+    if path is None:
+        names = ", ".join(library.names()) or "none"
+        raise ScenarioError(target, [Problem(
+            f"no such file, and no shipped scenario by that name (shipped: {names})")])
+    return path
+
+
+def open_input(target: str, format: str | None = None, parameters: str | None = None) -> Loaded:
+    """Open `target`, a shipped scenario's name or a path to a scenario, an ARM template, an az
+    CLI or a PowerShell script (detected from the content unless `format` says which);
+    `parameters` is an ARM parameters file. Every failure is a located `ScenarioError`.
+
+    The scenario's source is the name as given for a shipped scenario and the path otherwise,
+    so that passing `scenario.source` back in opens the same input again (a classroom follower
+    opens the lead's scenario that way).
+    """
+    path = find_input(target)
+    display = target if not FsPath(target).exists() else str(path)
+    if parameters is not None and not FsPath(parameters).is_file():
+        raise ScenarioError(parameters, [Problem("no such parameters file")])
+    return load_any(path, format=format, parameters=parameters, display=display)
