@@ -95,7 +95,10 @@ def load_any(path: str | FsPath, format: str | None = None, parameters: str | Fs
 
 def find_input(target: str) -> FsPath:
     """The file `target` names: a path as given, or a shipped scenario by name."""
-    path = library.find(target)
+    try:
+        path = library.find(target)
+    except OSError as exc:  # a name the system cannot even look up (too long, say)
+        raise ScenarioError(target, [Problem(f"cannot read: {exc.strerror}")]) from None
     if path is None:
         names = ", ".join(library.names()) or "none"
         raise ScenarioError(target, [Problem(
@@ -113,7 +116,7 @@ def open_input(target: str, format: str | None = None, parameters: str | None = 
     opens the lead's scenario that way).
     """
     path = find_input(target)
-    display = target if not FsPath(target).exists() else str(path)
+    display = str(path) if path == FsPath(target) else target
     if parameters is not None and not FsPath(parameters).is_file():
         raise ScenarioError(parameters, [Problem("no such parameters file")])
     return load_any(path, format=format, parameters=parameters, display=display)

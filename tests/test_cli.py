@@ -91,6 +91,14 @@ def test_missing_file_and_directory_and_binary(tmp_path, capsys, command):
     assert code == 2 and "binary" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["check", "run", "explore"])
+def test_a_name_too_long_to_look_up_is_bad_input_not_an_internal_error(capsys, command):
+    # open_input turns the system's refusal to look the name up into a located error (exit 2);
+    # it used to escape as an OSError, reported as an internal error with exit 70.
+    code, _, err = call(capsys, command, "a" * 5000)
+    assert code == 2 and "cannot read: File name too long" in one_line(err), err
+
+
 def test_check_json_reports_errors_with_locations(tmp_path, capsys):
     text, line, what = BAD_FILES["dangling.yaml"]
     path = write(tmp_path, "dangling.yaml", text)

@@ -215,7 +215,7 @@ class Classroom:
         from lb6.model.inputs import open_input
         try:
             scenario = open_input(lead["scenario"]).scenario
-        except (ScenarioError, OSError) as exc:
+        except ScenarioError as exc:  # the door's only failure, always located
             self._class_show(f"⚠ cannot open the lead's scenario: {exc}")
             return False
         await self._open(scenario)
