@@ -45,8 +45,13 @@ class Loaded:
         return Problem("", origin.path, origin.line).location(self.scenario.source)
 
 
+# What an imported file is called in the title of the scenario made from it.
+IMPORTED_KIND = {"arm": "ARM template", "azcli": "az CLI script", "powershell": "PowerShell script"}
+
+
 def read_deployment(text: str, source: str, fmt: str, parameters: str | None = None,
                     parameters_source: str | None = None) -> Deployment:
+    """The deployment an importer reads from a template or script (imported on first use)."""
     if fmt == "arm":
         from lb6.model.importers.arm import read_template
         return read_template(text, source, parameters, parameters_source)
@@ -61,6 +66,8 @@ def read_deployment(text: str, source: str, fmt: str, parameters: str | None = N
 
 def load_text(text: str, source: str, format: str | None = None,
               parameters_text: str | None = None, parameters_source: str | None = None) -> Loaded:
+    """Open an input's text: detect its format (unless given), import it if it is not a
+    scenario, and validate the result through the scenario loader."""
     fmt = format or detect(text, source)
     if fmt is None:
         raise ScenarioError(source, [Problem(
@@ -77,7 +84,7 @@ def load_text(text: str, source: str, format: str | None = None,
         return Loaded(load_scenario_text(text, source), fmt)
     from lb6.model.importers.common import to_scenario
     dep = read_deployment(text, source, fmt, parameters_text, parameters_source)
-    title = dep.title or f"{FsPath(source).name} ({ {'arm': 'ARM template', 'azcli': 'az CLI script', 'powershell': 'PowerShell script'}[fmt] })"
+    title = dep.title or f"{FsPath(source).name} ({IMPORTED_KIND[fmt]})"
     data, locate = to_scenario(dep, title)
     scenario = load_scenario_data(data, source, locate)
     return Loaded(scenario, fmt, dep.notes, data, dep.subjects)
