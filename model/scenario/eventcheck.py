@@ -7,6 +7,10 @@ code, so the two can never disagree on what an event may say, and a bad event gi
 message both ways. The file adds its location (`x.yaml line 8, timeline[1].connect.client: …`);
 a live event has none (`connect.client: …`).
 
+The schema half of the check is shared the same way: a file's entry is validated with the rest
+of the file, a live one by `event_body`, and pydantic's errors are worded by the same
+`validation.problem_from_pydantic`.
+
 What differs between the two is only the context each passes in: the topology and its plain
 data, and the connections an event may name (for a file, those opened earlier in its timeline;
 live, those the engine has started).
@@ -18,10 +22,14 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from lb6.model.deployment.topology import Topology
 from lb6.model.errors import Path, Problem, ScenarioError, format_path
 from lb6.model.net.addressing import AddressError, parse_address
+from lb6.model.scenario.schema import EventSpec
 from lb6.model.scenario.setpath import apply_set, topology_from_raw
+from lb6.model.scenario.validation import problem_from_pydantic
 
 
 @dataclass
@@ -36,6 +44,17 @@ class Checked:
         """The first problem as one line, `kind.field: message`, for a live event."""
         p = self.problems[0]
         return f"{format_path(p.path)}: {p.message}"
+
+
+def event_body(kind: str, body: dict) -> Any:
+    """The validated body of a live event of `kind`, checked by the schema a file's timeline
+    entry is checked by; a ValueError `kind.field: message` worded as the file's loader words
+    it (the first problem only: a dialog shows one line)."""
+    try:
+        return EventSpec.model_validate({kind: body}).body
+    except ValidationError as exc:
+        p = problem_from_pydantic(exc.errors()[0], (), EventSpec)
+        raise ValueError(f"{format_path(p.path)}: {p.message}") from None
 
 
 def unknown_name(value: str, names: Collection[str], path: Path, what: str) -> Problem | None:

@@ -16,9 +16,9 @@ from lb6.model.scenario.schema import ScenarioSpec
 from lb6.model.scenario.yamlsource import Located
 
 
-def _fields_at(loc: tuple) -> list[str]:
+def _fields_at(loc: tuple, root: type[BaseModel]) -> list[str]:
     """Field names of the model that `loc` points into (for 'unknown field' messages)."""
-    model: Any = ScenarioSpec
+    model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int) or model is None:
             continue
@@ -36,20 +36,21 @@ def _model_in(annotation) -> type[BaseModel] | None:
         found = _model_in(arg)
         if found:
             return found
-    for meta in getattr(annotation, "__metadata__", ()) or ():
-        pass
     origin = getattr(annotation, "__origin__", None)
     if origin is not None and isinstance(origin, type) and issubclass(origin, BaseModel):
         return origin
     return None
 
 
-def _problem_from_pydantic(err: dict, prefix: Path) -> Problem:
+def problem_from_pydantic(err: dict, prefix: Path = (),
+                          root: type[BaseModel] = ScenarioSpec) -> Problem:
+    """One pydantic error as a `Problem` at `prefix` + its place inside `root`, the model that
+    was validated (a whole scenario, or one live event's `EventSpec`)."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and p.endswith("]")))
     loc = tuple(p for p in loc if p not in ("function-after", "function-before"))
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = _fields_at(loc)
+        allowed = _fields_at(loc, root)
         hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
         message = f"unknown field '{loc[-1]}'{hint}"
     elif kind == "missing":
@@ -74,7 +75,7 @@ def validate_spec(data: Any, source: str, located: Located | None, prefix: Path 
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem_from_pydantic(e, prefix) for e in exc.errors()]
+        problems = [problem_from_pydantic(e, prefix) for e in exc.errors()]
         raise ScenarioError(source, with_lines(problems, located)) from None
 
 

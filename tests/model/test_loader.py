@@ -374,6 +374,11 @@ BAD_EVENTS = [
     ("send", {"connection": "c7"}),
     ("set", {"path": "load_balancer.rules.rule-v4.frontend_port", "value": 99999}),
     ("set", {"path": "nowhere.x", "value": 1}),
+    # the schema half: worded by the same code too
+    ("connect", {"client": "dana", "to": "contoso.westus.cloudapp.azure.com", "port": 70000}),
+    ("connect", {"client": "dana", "to": "contoso.westus.cloudapp.azure.com", "port": 80,
+                 "bogus": 1}),
+    ("stop_vm", {}),
 ]
 
 
@@ -385,16 +390,19 @@ def test_a_bad_event_gives_the_same_message_in_a_file_and_live(kind, body):
 
     from lb6.model.engine.engine import Engine
     from lb6.model.scenario.document import TimedEvent
-    from lb6.model.scenario.schema import EventSpec
+    from lb6.model.scenario.eventcheck import event_body
 
     # JSON is YAML: the event goes into the file exactly as the explorer would send it.
     text = farm(timeline=f"- {{at: 1s, {kind}: {json.dumps(body)}}}")
     in_file = only(text, "x.yaml")
     eng = Engine(load_scenario_text(farm(), "x.yaml"))
-    event = TimedEvent(eng.now, kind, EventSpec.model_validate({kind: body}).body, -1,
-                       "live1" if kind in ("connect", "outbound") else None)
+
+    def inject() -> None:  # as the explorer does: the schema first, then the engine's check
+        conn_id = "live1" if kind in ("connect", "outbound") else None
+        eng.inject(TimedEvent(eng.now, kind, event_body(kind, body), -1, conn_id))
+
     with pytest.raises(ValueError) as info:
-        eng.inject(event)
+        inject()
     live = str(info.value)
     assert "x.yaml" not in live and "timeline" not in live
     place, _, rest = in_file.partition(", timeline[0].")
