@@ -125,6 +125,19 @@ def test_real_process_prints_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr and "line 7, f:" in one_line(proc.stderr)
 
 
+def test_the_command_line_loads_the_scenario_stack_only_for_a_command_that_opens_input():
+    """`lb6 --help`, `lb6 schema` and a mistyped option cost argparse and lb6's parser, not
+    pydantic, YAML and the loader: tui/cli imports the door (lb6.model.inputs) inside the
+    commands that open an input."""
+    light = ("lb6.model", "lb6.model.errors", "lb6.model.scenario", "lb6.model.scenario.library")
+    code = ("import sys\nimport lb6.tui.cli\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'yaml', 'rich')"
+            f" or m.startswith('lb6.model') and m not in {light!r}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 # ---- check: findings and exit codes -------------------------------------------------------------
 
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from lb6.model.errors import Problem, ScenarioError
-from lb6.model.inputs import find_input, open_input
 from lb6.model.scenario import library
 from lb6.tui.cli.console import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error, load_from,
                                  print_notes, rich_console)
@@ -49,6 +48,7 @@ def cmd_run(args) -> int:
 
 def cmd_check(args) -> int:
     from lb6.model.catalogue import check
+    from lb6.model.inputs import open_input
     fmt = getattr(args, "format", None)
     try:
         loaded = open_input(args.target, fmt, getattr(args, "parameters", None))
@@ -102,6 +102,7 @@ def _sniff(target: str) -> str | None:
     """The detected format of a file that failed to load, for the JSON report."""
     from lb6.model.importers.detect import detect
     try:
+        from lb6.model.inputs import find_input
         path = find_input(target)
         return detect(path.read_text(encoding="utf-8-sig", errors="replace"), str(path))
     except (ScenarioError, OSError):
@@ -110,6 +111,7 @@ def _sniff(target: str) -> str | None:
 
 def cmd_import(args) -> int:
     from lb6.model.importers.common import scenario_yaml
+    from lb6.model.inputs import open_input
     loaded = open_input(args.target, getattr(args, "format", None),
                         getattr(args, "parameters", None))
     if loaded.format == "scenario":
