@@ -162,6 +162,15 @@ def test_lb6_has_no_import_cycle():
         "  " + " → ".join(a_path_round(c, graph)) for c in new)
 
 
+def test_model_never_imports_tui():
+    """The domain never reaches up into what a person sees (issue 14's "no upward import"),
+    not even inside a function."""
+    graph = import_graph()
+    upward = sorted(f"{m} → {t}" for m, targets in graph.items() if m.startswith("lb6.model")
+                    for t in targets if t.startswith("lb6.tui"))
+    assert not upward, "model imports tui:\n  " + "\n  ".join(upward)
+
+
 def test_the_walker_sees_function_local_imports_and_skips_type_checking():
     """The test above can fail: a circle hidden inside a function is found, a hint is not."""
     tree = ast.parse("from typing import TYPE_CHECKING\n"
