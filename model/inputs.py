@@ -1,4 +1,9 @@
-"""Load any input lb6 understands: a scenario, an ARM template, an az CLI or PowerShell script.
+"""Open any input lb6 understands: a scenario, an ARM template, an az CLI or PowerShell script.
+
+`open_input` is the one door: the command line, the explorer's Open dialog and a classroom
+follower all open what they are given through it, so each accepts the same inputs (a shipped
+scenario's name or a path to any of the formats) and refuses a bad one with the same located
+one-paragraph `ScenarioError`. Printing that error, or the notes, is for the caller.
 
 `load_any` detects the format from the content (or takes `format`), runs the matching importer
 and validates the result through the scenario loader, so every input obeys the same rules and
@@ -14,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from lb6.model.errors import Problem, ScenarioError
 from lb6.model.importers.detect import FORMATS, detect
-from lb6.model.scenario.document import Scenario, _read, load_scenario_data, load_scenario_text
+from lb6.model.scenario import library
+from lb6.model.scenario.document import Scenario, load_scenario_data, read_text, load_scenario_text
 
 if TYPE_CHECKING:  # the importers load only for an input that needs them
     from lb6.model.importers.common import Deployment, Note
@@ -22,6 +28,9 @@ if TYPE_CHECKING:  # the importers load only for an input that needs them
 
 @dataclass
 class Loaded:
+    """An opened input: the scenario, the format it was read as, and what it holds that lb6
+    does not model (the notes of an imported template or script)."""
+
     scenario: Scenario
     format: str
     notes: list[Note] = field(default_factory=list)
@@ -36,8 +45,13 @@ class Loaded:
         return Problem("", origin.path, origin.line).location(self.scenario.source)
 
 
+# What an imported file is called in the title of the scenario made from it.
+IMPORTED_KIND = {"arm": "ARM template", "azcli": "az CLI script", "powershell": "PowerShell script"}
+
+
 def read_deployment(text: str, source: str, fmt: str, parameters: str | None = None,
                     parameters_source: str | None = None) -> Deployment:
+    """The deployment an importer reads from a template or script (imported on first use)."""
     if fmt == "arm":
         from lb6.model.importers.arm import read_template
         return read_template(text, source, parameters, parameters_source)
@@ -52,6 +66,8 @@ def read_deployment(text: str, source: str, fmt: str, parameters: str | None = N
 
 def load_text(text: str, source: str, format: str | None = None,
               parameters_text: str | None = None, parameters_source: str | None = None) -> Loaded:
+    """Open an input's text: detect its format (unless given), import it if it is not a
+    scenario, and validate the result through the scenario loader."""
     fmt = format or detect(text, source)
     if fmt is None:
         raise ScenarioError(source, [Problem(
@@ -68,7 +84,7 @@ def load_text(text: str, source: str, format: str | None = None,
         return Loaded(load_scenario_text(text, source), fmt)
     from lb6.model.importers.common import to_scenario
     dep = read_deployment(text, source, fmt, parameters_text, parameters_source)
-    title = dep.title or f"{FsPath(source).name} ({ {'arm': 'ARM template', 'azcli': 'az CLI script', 'powershell': 'PowerShell script'}[fmt] })"
+    title = dep.title or f"{FsPath(source).name} ({IMPORTED_KIND[fmt]})"
     data, locate = to_scenario(dep, title)
     scenario = load_scenario_data(data, source, locate)
     return Loaded(scenario, fmt, dep.notes, data, dep.subjects)
@@ -78,7 +94,36 @@ def load_any(path: str | FsPath, format: str | None = None, parameters: str | Fs
              display: str | None = None) -> Loaded:
     """Read `path` in whichever format it holds; `parameters` is an ARM parameters file."""
     path = FsPath(path)
-    text = _read(path)
-    params_text = _read(FsPath(parameters)) if parameters is not None else None
+    text = read_text(path)
+    params_text = read_text(FsPath(parameters)) if parameters is not None else None
     return load_text(text, display or str(path), format, params_text,
                      str(parameters) if parameters is not None else None)
+
+
+def find_input(target: str) -> FsPath:
+    """The file `target` names: a path as given, or a shipped scenario by name."""
+    try:
+        path = library.find(target)
+    except OSError as exc:  # a name the system cannot even look up (too long, say)
+        raise ScenarioError(target, [Problem(f"cannot read: {exc.strerror}")]) from None
+    if path is None:
+        names = ", ".join(library.names()) or "none"
+        raise ScenarioError(target, [Problem(
+            f"no such file, and no shipped scenario by that name (shipped: {names})")])
+    return path
+
+
+def open_input(target: str, format: str | None = None, parameters: str | None = None) -> Loaded:
+    """Open `target`, a shipped scenario's name or a path to a scenario, an ARM template, an az
+    CLI or a PowerShell script (detected from the content unless `format` says which);
+    `parameters` is an ARM parameters file. Every failure is a located `ScenarioError`.
+
+    The scenario's source is the name as given for a shipped scenario and the path otherwise,
+    so that passing `scenario.source` back in opens the same input again (a classroom follower
+    opens the lead's scenario that way).
+    """
+    path = find_input(target)
+    display = str(path) if path == FsPath(target) else target
+    if parameters is not None and not FsPath(parameters).is_file():
+        raise ScenarioError(parameters, [Problem("no such parameters file")])
+    return load_any(path, format=format, parameters=parameters, display=display)

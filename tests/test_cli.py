@@ -91,6 +91,14 @@ def test_missing_file_and_directory_and_binary(tmp_path, capsys, command):
     assert code == 2 and "binary" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["check", "run", "explore"])
+def test_a_name_too_long_to_look_up_is_bad_input_not_an_internal_error(capsys, command):
+    # open_input turns the system's refusal to look the name up into a located error (exit 2);
+    # it used to escape as an OSError, reported as an internal error with exit 70.
+    code, _, err = call(capsys, command, "a" * 5000)
+    assert code == 2 and "cannot read: File name too long" in one_line(err), err
+
+
 def test_check_json_reports_errors_with_locations(tmp_path, capsys):
     text, line, what = BAD_FILES["dangling.yaml"]
     path = write(tmp_path, "dangling.yaml", text)
@@ -115,6 +123,19 @@ def test_real_process_prints_no_traceback(tmp_path):
                           text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "line 7, f:" in one_line(proc.stderr)
+
+
+def test_the_command_line_loads_the_scenario_stack_only_for_a_command_that_opens_input():
+    """`lb6 --help`, `lb6 schema` and a mistyped option cost argparse and lb6's parser, not
+    pydantic, YAML and the loader: tui/cli imports the door (lb6.model.inputs) inside the
+    commands that open an input."""
+    light = ("lb6.model", "lb6.model.errors", "lb6.model.scenario", "lb6.model.scenario.library")
+    code = ("import sys\nimport lb6.tui.cli\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'yaml', 'rich')"
+            f" or m.startswith('lb6.model') and m not in {light!r}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 # ---- check: findings and exit codes -------------------------------------------------------------

@@ -344,6 +344,8 @@ class Lb6App(App):
         self.push_screen(HelpScreen())
 
     def action_open(self) -> None:
+        """Pick a shipped scenario or type a path to any input lb6 reads: the dialog opens it
+        through `open_input`, the same door as `lb6 explore` and a classroom follower."""
         from lb6.model.scenario import library
         from lb6.model.scenario.document import load_scenario
         shipped = []
@@ -356,16 +358,17 @@ class Lb6App(App):
         def done(target) -> None:
             if not target:
                 return
-            path = library.find(target)
+            from lb6.model.inputs import open_input
             try:
-                if path is None:
-                    raise ScenarioError(target, [])
-                scenario = load_scenario(path)
+                loaded = open_input(target)
             except ScenarioError as exc:
-                self.notify(exc.render() or f"no such file or shipped scenario: {target}",
-                            severity="error", timeout=8)
+                self.notify(exc.render(), severity="error", timeout=8)
                 return
-            self.call_later(self._open, scenario)
+            if loaded.notes:
+                n = len(loaded.notes)
+                self.notify(f"Read {target} as {loaded.format}; {n} thing{'s' if n != 1 else ''} "
+                            f"not modelled (lb6 check {target} lists them).", timeout=6)
+            self.call_later(self._open, loaded.scenario)
         self.push_screen(OpenScreen(shipped), done)
 
     async def _open(self, scenario: Scenario) -> None:

@@ -215,11 +215,13 @@ class ClassroomController:
         self._class_question(lead.get("question"))
 
     async def _class_open(self, lead: dict) -> bool:
+        # The lead publishes its scenario's source, which open_input (the door the command line
+        # and the Open dialog use too) reads back as the same input: a shipped name or a path.
         from lb6.model.errors import ScenarioError
-        from lb6.tui.cli import load
+        from lb6.model.inputs import open_input
         try:
-            scenario = load(lead["scenario"])
-        except (ScenarioError, OSError) as exc:
+            scenario = open_input(lead["scenario"]).scenario
+        except ScenarioError as exc:  # the door's only failure, always located
             self._class_show(f"⚠ cannot open the lead's scenario: {exc}")
             return False
         await self.app.open_scenario(scenario)

@@ -1,16 +1,14 @@
 """Turn a dialog's answer into a validated timeline event at the current time.
 
-Uses the scenario file's own pydantic models, so an injected value is checked exactly as the
-same value in a file would be; a refusal names the field.
+Uses the scenario file's own validation (`lb6.model.scenario.eventcheck.event_body`), so an
+injected value is checked, and refused, exactly as the same value in a file would be; a refusal
+names the field.
 """
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
-from lb6.model.errors import format_path
-from lb6.model.scenario.schema import EventSpec
 from lb6.model.scenario.document import TimedEvent
+from lb6.model.scenario.eventcheck import event_body
 
 
 class Refused(ValueError):
@@ -19,10 +17,7 @@ class Refused(ValueError):
 
 def make_event(kind: str, body: dict, now: int, conn_id: str | None = None) -> TimedEvent:
     try:
-        spec = EventSpec.model_validate({kind: body})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = format_path(tuple(p for p in err["loc"] if not str(p).startswith("function")))
-        message = err["msg"].removeprefix("Value error, ")
-        raise Refused(f"{where}: {message}") from None
-    return TimedEvent(now, kind, spec.body, -1, conn_id)
+        spec_body = event_body(kind, body)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    return TimedEvent(now, kind, spec_body, -1, conn_id)

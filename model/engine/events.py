@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import AddressError, parse_address
 from lb6.model.catalogue import check
-from lb6.model.errors import ScenarioError, format_path
+from lb6.model.errors import ScenarioError
 from lb6.model.world.health import DOWN
 from lb6.model.world.registry import handler
-from lb6.model.scenario.document import TimedEvent, apply_set, topology_from_raw
+from lb6.model.scenario.document import TimedEvent
+from lb6.model.scenario.eventcheck import check_event
+from lb6.model.scenario.setpath import apply_set, topology_from_raw
 from lb6.model.world.state import Conn
 from lb6.model.world import trace as d
 from lb6.model.deployment.node_ids import CLIENT, LB, VM, node_id
@@ -204,35 +205,20 @@ ACTIONS = {
 
 
 def validate_injected(eng, ev: TimedEvent) -> None:
-    """Refuse an explorer-injected event that names something unknown (ValueError)."""
-    t = eng.topology
-    b = ev.body
-    if ev.kind == "connect":
-        if b.client not in t.client_by_name:
-            raise ValueError(f"connect.client: no client named '{b.client}'")
-        if b.to.lower() not in t.dns_by_name:
-            try:
-                parse_address(b.to)
-            except AddressError:
-                raise ValueError(f"connect.to: '{b.to}' is neither a DNS name nor an address") from None
-        if ev.conn_id in eng.state.conns:
-            raise ValueError(f"connect.id: '{ev.conn_id}' is already used")
-    elif ev.kind in ("fail_service", "restore_service", "stop_vm", "start_vm", "outbound"):
-        if b.vm not in t.vm_by_name:
-            raise ValueError(f"{ev.kind}.vm: no VM named '{b.vm}'")
-        if ev.kind in ("fail_service", "restore_service") and \
-                t.vm_by_name[b.vm].service(b.protocol, b.port) is None:
-            raise ValueError(f"{ev.kind}.port: {b.vm} has no {b.protocol} service on {b.port}")
-    elif ev.kind == "set":
-        try:
-            topology = topology_from_raw(apply_set(eng.state.raw, b.path, b.value))
-        except ScenarioError as exc:
-            p = exc.problems[0]
-            raise ValueError(f"set {b.path}: {format_path(p.path)}: {p.message}") from None
-        busy = busy_removals(eng, topology)
+    """Refuse an explorer-injected event that names something unknown (ValueError).
+
+    The same `check_event` that checks a scenario file's timeline, so a live event and a file's
+    event give the same message (`connect.client: no client named …`, without the file's
+    location). Only a live `set` has one check more: it may not remove what traffic in flight
+    still uses, which a file cannot know while loading.
+    """
+    known = eng.state.conns
+    checked = check_event(ev.kind, ev.body, eng.topology, eng.state.raw, known,
+                          [ev.conn_id] if ev.conn_id is not None else ())
+    if checked.problems:
+        raise ValueError(checked.message())
+    if ev.kind == "set":
+        busy = busy_removals(eng, checked.topology)
         if busy:
-            raise ValueError(f"set {b.path}: it removes {', '.join(busy)}, still in use by "
+            raise ValueError(f"set.value: it removes {', '.join(busy)}, still in use by "
                              "traffic in flight")
-    elif ev.kind in ("send", "close"):
-        if b.connection not in eng.state.conns:
-            raise ValueError(f"{ev.kind}.connection: no connection '{b.connection}'")

@@ -9,17 +9,17 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, Callable
 
-from pydantic import BaseModel, ValidationError
-
+from lb6.model.deployment.topology import Topology
+from lb6.model.errors import BuildError, Path, Problem, ScenarioError
 from lb6.model.net.addressing import AddressError, parse_address
 from lb6.model.scenario.build import build_topology
-from lb6.model.errors import BuildError, Path, Problem, ScenarioError, format_path
-from lb6.model.scenario.schema import (TOPOLOGY_KEYS, CheckpointSpec, EventSpec, ExpectSpec, NoteSpec,
-                     QuestionSpec, ScenarioSpec)
-from lb6.model.deployment.topology import Topology
-from lb6.model.scenario.yamlsource import Located, LoadProblem, load_yaml
+from lb6.model.scenario.eventcheck import check_event, unknown_name
+from lb6.model.scenario.schema import (TOPOLOGY_KEYS, CheckpointSpec, ExpectSpec, NoteSpec,
+                                       QuestionSpec, ScenarioSpec)
+from lb6.model.scenario.validation import validate_spec, with_lines
+from lb6.model.scenario.yamlsource import LoadProblem, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,141 +58,12 @@ class Scenario:
         return FsPath(self.source).stem
 
 
-# ---- pydantic errors → problems ---------------------------------------------------------------
-
-
-def _fields_at(loc: tuple) -> list[str]:
-    """Field names of the model that `loc` points into (for 'unknown field' messages)."""
-    model: Any = ScenarioSpec
-    for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        model = _model_in(field.annotation)
-    return list(getattr(model, "model_fields", {})) if model else []
-
-
-def _model_in(annotation) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found:
-            return found
-    for meta in getattr(annotation, "__metadata__", ()) or ():
-        pass
-    origin = getattr(annotation, "__origin__", None)
-    if origin is not None and isinstance(origin, type) and issubclass(origin, BaseModel):
-        return origin
-    return None
-
-
-def _problem_from_pydantic(err: dict, prefix: Path) -> Problem:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and p.endswith("]")))
-    loc = tuple(p for p in loc if p not in ("function-after", "function-before"))
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        allowed = _fields_at(loc)
-        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
-        message = f"unknown field '{loc[-1]}'{hint}"
-    elif kind == "missing":
-        message = f"required field '{loc[-1]}' is missing"
-    else:
-        message = err["msg"]
-        if message.startswith("Value error, "):
-            message = message[len("Value error, "):]
-        elif message.startswith("Input should be "):
-            message = "expected " + message[len("Input should be "):]
-        given = err.get("input")
-        if kind not in ("model_type", "model_attributes_type") and isinstance(given, (str, int, float)):
-            message += f" (got {given!r})"
-    return Problem(message, prefix + loc)
-
-
-def _validate(data: Any, source: str, located: Located | None, prefix: Path = ()) -> ScenarioSpec:
-    if not isinstance(data, dict):
-        raise ScenarioError(source, [Problem(
-            f"expected a mapping of scenario fields at the top level, got {type(data).__name__}",
-            (), 1)])
-    try:
-        return ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = [_problem_from_pydantic(e, prefix) for e in exc.errors()]
-        raise ScenarioError(source, _with_lines(problems, located)) from None
-
-
-def _with_lines(problems: list[Problem], located: Located | None) -> list[Problem]:
-    if located is None:
-        return problems
-    return [Problem(p.message, p.path, p.line or located.line_of(p.path)) for p in problems]
-
-
-# ---- `set`: change one configuration value -----------------------------------------------------
-
-
-def _resolve(data: Any, parts: list[str], full: str):
-    """Walk a `set` path; list items are addressed by their `name`."""
-    node = data
-    for i, part in enumerate(parts[:-1]):
-        if isinstance(node, dict):
-            if part not in node:
-                node[part] = [] if parts[i + 1] and _is_list_key(part) else {}
-            node = node[part]
-        elif isinstance(node, list):
-            match = [item for item in node if isinstance(item, dict) and item.get("name") == part]
-            if not match:
-                names = ", ".join(str(item.get("name")) for item in node if isinstance(item, dict))
-                raise ValueError(f"'{full}': no item named '{part}' (known: {names or 'none'})")
-            node = match[0]
-        else:
-            raise ValueError(f"'{full}': '{part}' is not a section that holds settings")
-    return node, parts[-1]
-
-
-def _is_list_key(key: str) -> bool:
-    return key in {"rules", "nsgs", "vms", "nics", "ip_configs", "services", "frontends",
-                   "backend_pools", "probes", "inbound_nat_rules", "public_ips", "subnets",
-                   "clients", "hosts", "dns"}
-
-
-def apply_set(raw: dict, path: str, value: Any) -> dict:
-    """A copy of `raw` with `path` set to `value` (a list item by name is replaced or added)."""
-    parts = [p for p in path.split(".") if p]
-    if not parts or parts[0] not in TOPOLOGY_KEYS:
-        raise ValueError(f"'{path}' must start with one of: {', '.join(TOPOLOGY_KEYS)}")
-    out = copy.deepcopy(raw)
-    node, last = _resolve(out, parts, path)
-    if isinstance(node, list):
-        items = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == last]
-        if not isinstance(value, dict):
-            raise ValueError(f"'{path}' names a list item; its value must be a mapping")
-        value = {"name": last, **value}
-        if items:
-            node[items[0]] = value
-        else:
-            node.append(value)
-    elif isinstance(node, dict):
-        node[last] = value
-    else:
-        raise ValueError(f"'{path}': cannot set a field inside a plain value")
-    return out
-
-
-def topology_from_raw(raw: dict, source: str = "<set>") -> Topology:
-    """Validate and build a topology from the plain topology data, as the loader does."""
-    spec = _validate({"title": "set", **raw}, source, None)
-    try:
-        return build_topology(spec)
-    except BuildError as exc:
-        raise ScenarioError(source, exc.problems) from None
-
-
 # ---- the loader -------------------------------------------------------------------------------
 
 
-def _read(path: FsPath) -> str:
+def read_text(path: FsPath) -> str:
+    """A file's text (UTF-8, a BOM allowed); a missing, unreadable or binary file is a
+    located `ScenarioError`."""
     if not path.exists():
         raise ScenarioError(str(path), [Problem("no such file")])
     if path.is_dir():
@@ -210,7 +81,7 @@ def _read(path: FsPath) -> str:
 
 def load_scenario(path: str | FsPath, display: str | None = None) -> Scenario:
     path = FsPath(path)
-    return load_scenario_text(_read(path), display or str(path))
+    return load_scenario_text(read_text(path), display or str(path))
 
 
 def load_scenario_text(text: str, source: str = "<scenario>") -> Scenario:
@@ -218,17 +89,25 @@ def load_scenario_text(text: str, source: str = "<scenario>") -> Scenario:
         located = load_yaml(text)
     except LoadProblem as exc:
         raise ScenarioError(source, [exc.problem]) from None
-    spec = _validate(located.data, source, located)
+    spec = validate_spec(located.data, source, located)
     try:
         topology = build_topology(spec)
     except BuildError as exc:
-        raise ScenarioError(source, _with_lines(exc.problems, located)) from None
-    raw = {k: copy.deepcopy(located.data[k]) for k in TOPOLOGY_KEYS if k in located.data}
+        raise ScenarioError(source, with_lines(exc.problems, located)) from None
+    return _scenario(spec, topology, located.data, source,
+                     lambda problems: with_lines(problems, located))
+
+
+def _scenario(spec: ScenarioSpec, topology: Topology, data: dict, source: str,
+              placed: Callable[[list[Problem]], list[Problem]]) -> Scenario:
+    """The checked scenario from its validated spec and built topology (a file's or an
+    importer's): the timeline and expectations cross-checked, problems `placed` in the input."""
+    raw = {k: copy.deepcopy(data[k]) for k in TOPOLOGY_KEYS if k in data}
     checker = _Checker(spec, topology, raw)
     events = checker.timeline()
     checker.expectations(events)
     if checker.problems:
-        raise ScenarioError(source, _with_lines(checker.problems, located))
+        raise ScenarioError(source, placed(checker.problems))
     last = max((e.at_ms for e in events), default=0)
     duration = spec.duration if spec.duration is not None else last + 60_000
     return Scenario(source, spec.title, spec.summary, tuple(spec.covers), spec.seed, duration,
@@ -250,74 +129,39 @@ class _Checker:
         self.problems.append(Problem(message, path))
 
     def known(self, value: str, names, path: Path, what: str) -> bool:
-        if value in names:
-            return True
-        self.problem(path, f"no {what} named '{value}'; known: {', '.join(sorted(names)) or 'none defined'}")
-        return False
-
-    def destination(self, text: str, path: Path, names) -> None:
-        if text.lower() in names:
-            return
-        try:
-            parse_address(text)
-        except AddressError:
-            self.problem(path, f"'{text}' is neither a known name ({', '.join(sorted(names)) or 'none'}) "
-                               "nor an IPv4 or IPv6 address")
+        problem = unknown_name(value, names, path, what)
+        if problem is not None:
+            self.problems.append(problem)
+        return problem is None
 
     def timeline(self) -> list[TimedEvent]:
-        t = self.topology
+        """The events at their absolute times, each checked by `check_event` (as a live one is)."""
         cursor = 0
         events: list[TimedEvent] = []
         counters = {"connect": 0, "outbound": 0}
         raw = self.raw
         for i, ev in enumerate(self.spec.timeline):
-            path = ("timeline", i)
             if ev.at is not None:
                 cursor = ev.at
             elif ev.after is not None:
                 cursor += ev.after
             kind, body = ev.kind, ev.body
-            bpath = path + (kind,)
             if kind == "wait":
                 cursor += body
                 continue
+            ids: list[str] = []
             if kind in ("connect", "outbound"):
                 counters[kind] += 1
                 base = body.id or f"{'c' if kind == 'connect' else 'o'}{counters[kind]}"
-                if kind == "connect":
-                    self.known(body.client, t.client_by_name, bpath + ("client",), "client")
-                    self.destination(body.to, bpath + ("to",), t.dns_by_name)
-                else:
-                    self.known(body.vm, t.vm_by_name, bpath + ("vm",), "VM")
-                    self.destination(body.to, bpath + ("to",), {h.lower() for h in t.host_by_name})
-                for n in range(body.count):
-                    cid = base if body.count == 1 else f"{base}.{n + 1}"
-                    if cid in self.conn_ids:
-                        self.problem(bpath + ("id",), f"connection id '{cid}' is already used")
-                    self.conn_ids[cid] = i
-                    events.append(TimedEvent(cursor + n * body.every, kind, body, i, cid))
-                continue
-            if kind in ("send", "close"):
-                self.known(body.connection, self.conn_ids, bpath + ("connection",),
-                           "earlier connection")
-            elif kind in ("fail_service", "restore_service"):
-                if self.known(body.vm, t.vm_by_name, bpath + ("vm",), "VM"):
-                    if t.vm_by_name[body.vm].service(body.protocol, body.port) is None:
-                        self.problem(bpath + ("port",),
-                                     f"{body.vm} has no {body.protocol} service on port {body.port}")
-            elif kind in ("stop_vm", "start_vm"):
-                self.known(body.vm, t.vm_by_name, bpath + ("vm",), "VM")
-            elif kind == "set":
-                try:
-                    raw = apply_set(raw, body.path, body.value)
-                    topology_from_raw(raw)
-                except ValueError as exc:
-                    self.problem(bpath + ("path",), str(exc))
-                except ScenarioError as exc:
-                    first = exc.problems[0]
-                    self.problem(bpath + ("value",),
-                                 f"after this change, {format_path(first.path)}: {first.message}")
-            events.append(TimedEvent(cursor, kind, body, i, getattr(body, "connection", None)))
+                ids = [base if body.count == 1 else f"{base}.{n + 1}" for n in range(body.count)]
+            checked = check_event(kind, body, self.topology, raw, self.conn_ids, ids)
+            self.problems += [Problem(p.message, ("timeline", i) + p.path) for p in checked.problems]
+            raw = checked.raw
+            for n, cid in enumerate(ids):
+                self.conn_ids[cid] = i
+                events.append(TimedEvent(cursor + n * body.every, kind, body, i, cid))
+            if not ids:
+                events.append(TimedEvent(cursor, kind, body, i, getattr(body, "connection", None)))
         events.sort(key=lambda e: e.at_ms)  # stable: same time keeps file order
         return events
 
@@ -374,20 +218,10 @@ def load_scenario_data(data: Any, source: str, locate=None) -> Scenario:
         return [locate(p) for p in problems] if locate else problems
 
     try:
-        spec = _validate(data, source, None)
+        spec = validate_spec(data, source, None)
         topology = build_topology(spec)
     except ScenarioError as exc:
         raise ScenarioError(source, placed(exc.problems)) from None
     except BuildError as exc:
         raise ScenarioError(source, placed(exc.problems)) from None
-    raw = {k: copy.deepcopy(data[k]) for k in TOPOLOGY_KEYS if k in data}
-    checker = _Checker(spec, topology, raw)
-    events = checker.timeline()
-    checker.expectations(events)
-    if checker.problems:
-        raise ScenarioError(source, placed(checker.problems))
-    last = max((e.at_ms for e in events), default=0)
-    duration = spec.duration if spec.duration is not None else last + 60_000
-    return Scenario(source, spec.title, spec.summary, tuple(spec.covers), spec.seed, duration,
-                    topology, tuple(events), tuple(spec.expect), tuple(spec.notes), raw,
-                    tuple(spec.questions), tuple(spec.checkpoints))
+    return _scenario(spec, topology, data, source, placed)

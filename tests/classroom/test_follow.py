@@ -167,3 +167,31 @@ async def test_followers_follow_a_reset_and_another_scenario(classroom):
         await settle(lead, lambda: all(a.session.scenario.name == "ipv6_only_client" and
                                        a.session.position == 1 for a, _ in students))
         assert all(a.title == lead_app.title for a, _ in students)
+
+
+async def test_followers_open_whatever_the_lead_opens_as_the_cli_would(classroom):
+    """The lead opens an ARM template, an az CLI script and a scenario file in its Open dialog;
+    each follower opens the lead's input through the same door (`open_input`), so it holds the
+    scenario `lb6 explore FILE` would, step for step."""
+    from pathlib import Path
+
+    from lb6.model.inputs import open_input
+    from lb6.model.scenario import library
+
+    fixtures = Path(__file__).parents[1] / "importers" / "fixtures"
+    inputs = [str(fixtures / "quickstart_2016.json"), str(fixtures / "cli_walkthrough.sh"),
+              str(library.find("ipv6_only_client"))]
+    async with AsyncExitStack() as stack:
+        lead_app, lead, students = await open_class(classroom, stack, followers=1)
+        for target in inputs:
+            await lead.press("ctrl+o")
+            lead_app.screen.query_one("#path").value = target
+            await lead.click("#ok")
+            await lead.press("n", "n")
+            await settle(lead, lambda: all(a.session.scenario.source == target and
+                                           a.session.position == 2 for a, _ in students))
+            cli = open_input(target).scenario
+            for app, _ in students:
+                assert app.session.scenario.title == cli.title
+                assert [s.reason for s in app.session.engine.records] == \
+                    [s.reason for s in lead_app.session.engine.records]

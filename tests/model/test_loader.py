@@ -361,3 +361,50 @@ def test_compound_durations_read_as_their_sum():
     assert parse_duration("1h15m") == 4_500_000
     with pytest.raises(ValueError):
         parse_duration("4m30")  # every part needs its unit
+
+
+# ---- one event validator: a file's timeline and a live injection say the same ---------------
+
+BAD_EVENTS = [
+    ("connect", {"client": "nobody", "to": "contoso.westus.cloudapp.azure.com", "port": 80}),
+    ("connect", {"client": "dana", "to": "nowhere.example", "port": 80}),
+    ("outbound", {"vm": "web1", "to": "api.example", "port": 443}),
+    ("fail_service", {"vm": "web1", "protocol": "Tcp", "port": 81}),
+    ("stop_vm", {"vm": "ghost"}),
+    ("send", {"connection": "c7"}),
+    ("set", {"path": "load_balancer.rules.rule-v4.frontend_port", "value": 99999}),
+    ("set", {"path": "nowhere.x", "value": 1}),
+    # the schema half: worded by the same code too
+    ("connect", {"client": "dana", "to": "contoso.westus.cloudapp.azure.com", "port": 70000}),
+    ("connect", {"client": "dana", "to": "contoso.westus.cloudapp.azure.com", "port": 80,
+                 "bogus": 1}),
+    ("stop_vm", {}),
+]
+
+
+@pytest.mark.parametrize("kind, body", BAD_EVENTS, ids=[f"{k}-{i}" for i, (k, _) in
+                                                        enumerate(BAD_EVENTS)])
+def test_a_bad_event_gives_the_same_message_in_a_file_and_live(kind, body):
+    """Issue 14: one validator. The file's message is the live one with the file's place."""
+    import json
+
+    from lb6.model.engine.engine import Engine
+    from lb6.model.scenario.document import TimedEvent
+    from lb6.model.scenario.eventcheck import event_body
+
+    # JSON is YAML: the event goes into the file exactly as the explorer would send it.
+    text = farm(timeline=f"- {{at: 1s, {kind}: {json.dumps(body)}}}")
+    in_file = only(text, "x.yaml")
+    eng = Engine(load_scenario_text(farm(), "x.yaml"))
+
+    def inject() -> None:  # as the explorer does: the schema first, then the engine's check
+        conn_id = "live1" if kind in ("connect", "outbound") else None
+        eng.inject(TimedEvent(eng.now, kind, event_body(kind, body), -1, conn_id))
+
+    with pytest.raises(ValueError) as info:
+        inject()
+    live = str(info.value)
+    assert "x.yaml" not in live and "timeline" not in live
+    place, _, rest = in_file.partition(", timeline[0].")
+    assert place.startswith("x.yaml line ")
+    assert rest == live

@@ -266,7 +266,8 @@ class SetScreen(Form):
 
 
 class OpenScreen(Form):
-    """Open a shipped scenario or a file."""
+    """Open a shipped scenario, or a file in any format lb6 reads (a scenario, an ARM template,
+    an az CLI or PowerShell script); the app opens the answer through `open_input`."""
 
     DEFAULT_CSS = FORM_CSS.format(name="OpenScreen") + """
     OpenScreen OptionList { height: auto; max-height: 14; }
@@ -281,8 +282,8 @@ class OpenScreen(Form):
             yield Static("Open a scenario", classes="title")
             yield OptionList(*[Option(f"{name} — {title}", id=name) for name, title in self.shipped],
                              id="shipped")
-            yield Label("…or a file path")
-            yield Input(placeholder="path/to/scenario.yaml", id="path")
+            yield Label("…or a file: a scenario, an ARM template, an az CLI or PowerShell script")
+            yield Input(placeholder="path/to/scenario.yaml or azuredeploy.json", id="path")
             yield Static("", id="error", classes="error")
             yield from self.buttons()
 
