@@ -19,16 +19,6 @@ import lb6
 import lb6.model
 import lb6.tui
 
-# Known circles, each removed by another part of issue 14; the lead deletes an entry once that
-# part is merged. Each entry is the exact set of modules in the circle: a circle that grows or a
-# new one still fails.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    # behaviours/inbound ⇄ behaviours/outbound (today's traffic.py ⇄ outbound.py, hidden by
-    # function-local imports): being cut apart on the behaviours branch.
-    frozenset({"lb6.model.behaviours.inbound", "lb6.model.behaviours.outbound"}),
-}
-
-
 def _package_roots() -> dict[str, Path]:
     """Dotted package name → the folder that holds its source (a checkout or an install)."""
     return {"lb6": Path(lb6.__file__).parent, "lb6.model": Path(lb6.model.__file__).parent,
@@ -157,9 +147,9 @@ def a_path_round(component: list[str], graph: dict[str, set[str]]) -> list[str]:
 def test_lb6_has_no_import_cycle():
     graph = import_graph()
     assert len(graph) > 40 and "lb6.tui.cli" in graph and "lb6.model.inputs" in graph
-    new = [c for c in cycles(graph) if frozenset(c) not in KNOWN_CYCLES]
-    assert not new, "import cycles:\n" + "\n".join(
-        "  " + " → ".join(a_path_round(c, graph)) for c in new)
+    found = cycles(graph)
+    assert not found, "import cycles:\n" + "\n".join(
+        "  " + " → ".join(a_path_round(c, graph)) for c in found)
 
 
 def test_model_never_imports_tui():

@@ -201,7 +201,6 @@ class Lb6App(App):
     def stop_playing(self) -> None:
         self.playback.stop()
 
-    _stop_playing = stop_playing  # the name _open (another part of issue 14) calls
 
     @property
     def _player(self):
@@ -372,10 +371,9 @@ class Lb6App(App):
         self.push_screen(OpenScreen(shipped), done)
 
     async def _open(self, scenario: Scenario) -> None:
-        self._stop_playing()
+        self.stop_playing()
         self.session = Session(scenario)
         self.lesson = self._lesson_for(scenario)
-        self._summary_shown = False
         self.title = f"lb6 — {scenario.title}"
         for widget in (self.main(StepLog), self.main(TopologyMap)):
             widget.session = self.session

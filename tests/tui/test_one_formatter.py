@@ -11,9 +11,6 @@ import lb6.tui
 
 TUI = Path(lb6.tui.__file__).parent
 FORMATTERS = {"format_ms", "endpoint"}  # model helpers whose output only present.py shows
-# tui/widgets/topology.py draws the map and is being rebuilt from the graph (issue 14, item 4);
-# its labels move to present once that lands.
-NOT_YET = {"widgets/topology.py"}
 
 
 def imported_names(path: Path) -> set[str]:
@@ -27,5 +24,5 @@ def imported_names(path: Path) -> set[str]:
 def test_widgets_screens_and_controllers_leave_formatting_to_present():
     files = [*TUI.glob("widgets/*.py"), *TUI.glob("screens/*.py"), *TUI.glob("app*.py")]
     offenders = {str(f.relative_to(TUI)): sorted(imported_names(f) & FORMATTERS)
-                 for f in files if str(f.relative_to(TUI)) not in NOT_YET}
+                 for f in files}
     assert {f: names for f, names in offenders.items() if names} == {}
