@@ -75,7 +75,7 @@ def test_the_wheel_holds_lb6_alone_with_its_data(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops == {"lb6", wheel.name.split("-py3")[0] + ".dist-info"}, tops
-    for needed in ("lb6/__init__.py", "lb6/model/engine/engine.py", "lb6/tui/cli.py",
+    for needed in ("lb6/__init__.py", "lb6/model/engine/engine.py", "lb6/tui/cli/__init__.py",
                    "lb6/tui/styles/app.tcss", "lb6/scenarios/dual_stack_web_farm.yaml"):
         assert needed in names, needed
     assert not [n for n in names if "__pycache__" in n]
