@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
-from lb6.model.errors import Problem, ScenarioError
-from lb6.model.importers.detect import FORMATS, detect
-from lb6.model.scenario import library
-from lb6.model.scenario.document import Scenario, load_scenario_data, read_text, load_scenario_text
+from .errors import Problem, ScenarioError
+from .importers.detect import FORMATS, detect
+from .scenario import library
+from .scenario.document import Scenario, load_scenario_data, read_text, load_scenario_text
 
 if TYPE_CHECKING:  # the importers load only for an input that needs them
-    from lb6.model.importers.common import Deployment, Note
+    from .importers.common import Deployment, Note
 
 
 @dataclass
@@ -53,13 +53,13 @@ def read_deployment(text: str, source: str, fmt: str, parameters: str | None = N
                     parameters_source: str | None = None) -> Deployment:
     """The deployment an importer reads from a template or script (imported on first use)."""
     if fmt == "arm":
-        from lb6.model.importers.arm import read_template
+        from .importers.arm import read_template
         return read_template(text, source, parameters, parameters_source)
     if fmt == "azcli":
-        from lb6.model.importers.azcli import read_azcli
+        from .importers.azcli import read_azcli
         return read_azcli(text, source)
     if fmt == "powershell":
-        from lb6.model.importers.powershell import read_powershell
+        from .importers.powershell import read_powershell
         return read_powershell(text, source)
     raise ValueError(fmt)
 
@@ -82,7 +82,7 @@ def load_text(text: str, source: str, format: str | None = None,
             f"--parameters applies to ARM templates only, and {source} is read as {fmt}")])
     if fmt == "scenario":
         return Loaded(load_scenario_text(text, source), fmt)
-    from lb6.model.importers.common import to_scenario
+    from .importers.common import to_scenario
     dep = read_deployment(text, source, fmt, parameters_text, parameters_source)
     title = dep.title or f"{FsPath(source).name} ({IMPORTED_KIND[fmt]})"
     data, locate = to_scenario(dep, title)

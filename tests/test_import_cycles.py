@@ -171,3 +171,26 @@ def test_the_walker_sees_function_local_imports_and_skips_type_checking():
     ring = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(ring) == [["a", "b", "c"]]
     assert a_path_round(["a", "b", "c"], ring) == ["a", "b", "c", "a"]
+
+
+# The parts of lb6.model from the ground up (model/__init__.py's list): a part imports only
+# parts on a lower layer, so no circle can form between parts either, even one that no two
+# modules close on their own.
+LAYERS = (("errors", "net"), ("deployment",), ("world",), ("behaviours",),
+          ("catalogue", "exporters"), ("scenario",), ("engine", "importers"),
+          ("teaching", "inputs"))
+
+
+def _part(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["lb6", "model"] else None
+
+
+def test_each_model_part_imports_only_lower_parts():
+    layer = {part: i for i, parts in enumerate(LAYERS) for part in parts}
+    graph = import_graph()
+    assert {_part(m) for m in graph} - {None} == set(layer), "a part is missing from LAYERS"
+    upward = sorted(f"{m} → {t}" for m, targets in graph.items() for t in targets
+                    if _part(m) and _part(t) and _part(m) != _part(t)
+                    and layer[_part(t)] >= layer[_part(m)])
+    assert not upward, "imports that do not go down a layer:\n  " + "\n  ".join(upward)

@@ -13,24 +13,24 @@ from textual.reactive import Reactive, var
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, Markdown, Static, TabbedContent, TabPane
 
-from lb6.model.errors import ScenarioError
-from lb6.model.scenario.document import Scenario
-from lb6.tui.screens.forms import JumpScreen, OpenScreen, WarningScreen
-from lb6.tui.app_classroom import ClassroomController
-from lb6.tui.app_injections import InjectionController
-from lb6.tui.app_lessons import LessonController
-from lb6.tui.classroom.client import ClassLink, HubClient
-from lb6.tui import present
-from lb6.tui.lessons import LessonState
-from lb6.tui.playback import Playback
-from lb6.tui.screens.help import HelpScreen
-from lb6.tui.session import Moved, Session
-from lb6.tui.widgets.catchup import Moment
-from lb6.tui.widgets.flowtable import FlowTable
-from lb6.tui.widgets.header import StatusHeader
-from lb6.tui.widgets.panes import Inspector, ProbesTable, WarningsTable
-from lb6.tui.widgets.steplog import StepLog
-from lb6.tui.widgets.topology import NodeBox, TopologyMap
+from ..model.errors import ScenarioError
+from ..model.scenario.document import Scenario
+from .screens.forms import JumpScreen, OpenScreen, WarningScreen
+from .app_classroom import ClassroomController
+from .app_injections import InjectionController
+from .app_lessons import LessonController
+from .classroom.client import ClassLink, HubClient
+from . import present
+from .lessons import LessonState
+from .playback import Playback
+from .screens.help import HelpScreen
+from .session import Moved, Session
+from .widgets.catchup import Moment
+from .widgets.flowtable import FlowTable
+from .widgets.header import StatusHeader
+from .widgets.panes import Inspector, ProbesTable, WarningsTable
+from .widgets.steplog import StepLog
+from .widgets.topology import NodeBox, TopologyMap
 
 STACK_BELOW = 155     # columns: under this the map sits above the inspector (narrower, the
                       # side-by-side map wraps IPv6 addresses)
@@ -345,8 +345,8 @@ class Lb6App(App):
     def action_open(self) -> None:
         """Pick a shipped scenario or type a path to any input lb6 reads: the dialog opens it
         through `open_input`, the same door as `lb6 explore` and a classroom follower."""
-        from lb6.model.scenario import library
-        from lb6.model.scenario.document import load_scenario
+        from ..model.scenario import library
+        from ..model.scenario.document import load_scenario
         shipped = []
         for path in library.shipped():
             try:
@@ -357,7 +357,7 @@ class Lb6App(App):
         def done(target) -> None:
             if not target:
                 return
-            from lb6.model.inputs import open_input
+            from ..model.inputs import open_input
             try:
                 loaded = open_input(target)
             except ScenarioError as exc:
@@ -385,7 +385,7 @@ class Lb6App(App):
         self.notify(f"Saved {path}", timeout=4)
 
     def action_command_palette(self) -> None:
-        from lb6.tui.screens.palette import GuardedCommandPalette
+        from .screens.palette import GuardedCommandPalette
         if self.use_command_palette and not GuardedCommandPalette.is_open(self):
             self.push_screen(GuardedCommandPalette(id="--command-palette"))
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Header, Static
 
-from lb6.tui.classroom.client import ClassLink, HubClient
-from lb6.tui.host import ClassExplorer
-from lb6.tui.present import tally_line
-from lb6.tui.screens.lesson import QuestionScreen
+from .classroom.client import ClassLink, HubClient
+from .host import ClassExplorer
+from .present import tally_line
+from .screens.lesson import QuestionScreen
 
 POLL_S = 0.25  # four polls a second: a follower mirrors the lead well within a second
 
@@ -217,8 +217,8 @@ class ClassroomController:
     async def _class_open(self, lead: dict) -> bool:
         # The lead publishes its scenario's source, which open_input (the door the command line
         # and the Open dialog use too) reads back as the same input: a shipped name or a path.
-        from lb6.model.errors import ScenarioError
-        from lb6.model.inputs import open_input
+        from ..model.errors import ScenarioError
+        from ..model.inputs import open_input
         try:
             scenario = open_input(lead["scenario"]).scenario
         except ScenarioError as exc:  # the door's only failure, always located

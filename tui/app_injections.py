@@ -4,9 +4,9 @@ What this needs from the app is `tui.host.Explorer`."""
 
 from __future__ import annotations
 
-from lb6.tui.host import Explorer
-from lb6.tui.inject import Refused, make_event
-from lb6.tui.screens.forms import ConnectScreen, ServiceScreen, SetScreen, VmPowerScreen
+from .host import Explorer
+from .inject import Refused, make_event
+from .screens.forms import ConnectScreen, ServiceScreen, SetScreen, VmPowerScreen
 
 
 class InjectionController:

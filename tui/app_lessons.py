@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from textual.widgets import Markdown
 
-from lb6.model.teaching.lesson import next_step
-from lb6.tui import present
-from lb6.tui.host import Explorer
-from lb6.tui.screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
+from ..model.teaching.lesson import next_step
+from . import present
+from .host import Explorer
+from .screens.lesson import (CheckpointScreen, CompareAskScreen, CompareScreen,
                                     QuestionScreen, SummaryScreen)
 
 
@@ -117,7 +117,7 @@ class LessonController:
         self.app.push_screen(SummaryScreen(self.lesson))
 
     def compare(self) -> None:
-        from lb6.model.teaching.compare import compare
+        from ..model.teaching.compare import compare
         t = self.session.engine.topology
         clients = [c.name for c in t.clients if c.stack == "dual"]
 

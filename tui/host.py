@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.worker import Worker
 
-    from lb6.model.scenario.document import Scenario
-    from lb6.tui.classroom.client import ClassLink
-    from lb6.tui.lessons import LessonState
-    from lb6.tui.session import Moved, Session
+    from ..model.scenario.document import Scenario
+    from .classroom.client import ClassLink
+    from .lessons import LessonState
+    from .session import Moved, Session
 
 
 class Explorer(Protocol):

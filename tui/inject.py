@@ -7,8 +7,8 @@ names the field.
 
 from __future__ import annotations
 
-from lb6.model.scenario.document import TimedEvent
-from lb6.model.scenario.eventcheck import event_body
+from ..model.scenario.document import TimedEvent
+from ..model.scenario.eventcheck import event_body
 
 
 class Refused(ValueError):

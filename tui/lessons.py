@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lb6.model.teaching.lesson import Judged, judge, reveals
-from lb6.model.scenario.schema import NoteSpec, QuestionSpec
+from ..model.teaching.lesson import Judged, judge, reveals
+from ..model.scenario.schema import NoteSpec, QuestionSpec
 
 
 @dataclass

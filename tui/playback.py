@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lb6.tui.host import Explorer
+from .host import Explorer
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from lb6.tui.app_lessons import LessonController
+    from .app_lessons import LessonController
 
 SPEEDS = (1, 2, 5, 10, 20, 50)  # steps per second when playing
 

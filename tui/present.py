@@ -11,11 +11,11 @@ from rich.control import strip_control_codes
 from rich.table import Table
 from rich.text import Text
 
-from lb6.model.deployment.node_ids import split_node_id
-from lb6.model.net.addressing import endpoint
-from lb6.model.scenario.durations import format_ms
-from lb6.model.net.packet import Packet
-from lb6.model.world.trace import FAILURES, Step
+from ..model.deployment.node_ids import split_node_id
+from ..model.net.addressing import endpoint
+from ..model.scenario.durations import format_ms
+from ..model.net.packet import Packet
+from ..model.world.trace import FAILURES, Step
 
 DISPOSITION_STYLES = {
     "delivered": "bold green",

@@ -14,11 +14,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from lb6.model.catalogue import Finding, check
-from lb6.model.engine.engine import Engine
-from lb6.model.engine.timetravel import collector_paused
-from lb6.model.scenario.document import Scenario, TimedEvent
-from lb6.model.world.trace import Step
+from ..model.catalogue import Finding, check
+from ..model.engine.engine import Engine
+from ..model.engine.timetravel import collector_paused
+from ..model.scenario.document import Scenario, TimedEvent
+from ..model.world.trace import Step
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ goes on to the load balancer (`lb_in`, behaviours/inbound.py).
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import IPv6, endpoint, family_of
-from lb6.model.behaviours.connection import ephemeral_port, fail, origin_node
-from lb6.model.behaviours.dns import resolve
-from lb6.model.net.packet import ICMP, TCP, UDP, Packet
-from lb6.model.world.registry import handler
-from lb6.model.world.state import Attempt, Conn
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import CLIENT, DNS, node_id
+from ..net.addressing import IPv6, endpoint, family_of
+from .connection import ephemeral_port, fail, origin_node
+from .dns import resolve
+from ..net.packet import ICMP, TCP, UDP, Packet
+from ..world.registry import handler
+from ..world.state import Attempt, Conn
+from ..world import trace as d
+from ..deployment.node_ids import CLIENT, DNS, node_id
 
 
 def begin_inbound(eng, conn: Conn) -> None:

@@ -6,10 +6,10 @@ these; this module depends on no other behaviour, so none of them imports in a c
 
 from __future__ import annotations
 
-from lb6.model.net.packet import Packet
-from lb6.model.world.state import Attempt, Conn
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import CLIENT, VM, node_id
+from ..net.packet import Packet
+from ..world.state import Attempt, Conn
+from ..world import trace as d
+from ..deployment.node_ids import CLIENT, VM, node_id
 
 # Not in the facts: delay from the load balancer's host agent to the VM, 1 ms.
 HOST_HOP_MS = 1

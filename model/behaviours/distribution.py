@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from lb6.model.net.packet import Packet
+from ..net.packet import Packet
 
 MODE_TUPLES = {"Default": "5-tuple", "SourceIPProtocol": "3-tuple", "SourceIP": "2-tuple"}
 

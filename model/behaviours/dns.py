@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lb6.model.net.addressing import IPv4, IPv6
-from lb6.model.deployment.nodes import Client, DnsName, STACK_DUAL, STACK_IPV4, STACK_IPV6
+from ..net.addressing import IPv4, IPv6
+from ..deployment.nodes import Client, DnsName, STACK_DUAL, STACK_IPV4, STACK_IPV6
 
 # Fact 206: RFC 6724 default policy precedence.
 PRECEDENCE = {IPv6: 40, IPv4: 35}

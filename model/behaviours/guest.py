@@ -9,15 +9,15 @@ running and has its IPv6 address, how its service answers, and the reply it send
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import IPv6
-from lb6.model.behaviours.connection import HOST_HOP_MS, fail, live_flow, vm_eligible
-from lb6.model.behaviours.nsg import evaluate, would_deny_ipv6
-from lb6.model.net.packet import UDP, Packet
-from lb6.model.world.flows import INBOUND
-from lb6.model.world.registry import handler
-from lb6.model.world.state import Conn
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import VM, node_id
+from ..net.addressing import IPv6
+from .connection import HOST_HOP_MS, fail, live_flow, vm_eligible
+from .nsg import evaluate, would_deny_ipv6
+from ..net.packet import UDP, Packet
+from ..world.flows import INBOUND
+from ..world.registry import handler
+from ..world.state import Conn
+from ..world import trace as d
+from ..deployment.node_ids import VM, node_id
 
 
 def _receiving_nic(t, flow, family: str) -> str | None:

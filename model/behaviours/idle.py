@@ -5,12 +5,12 @@ to either side (facts 21, 83, 99-106); an outbound flow's SNAT port goes back to
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import IPv6, family_of
-from lb6.model.behaviours.outbound import release_snat
-from lb6.model.net.packet import UDP
-from lb6.model.world.registry import handler
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import FRONTEND, LB, node_id
+from ..net.addressing import IPv6, family_of
+from .outbound import release_snat
+from ..net.packet import UDP
+from ..world.registry import handler
+from ..world import trace as d
+from ..deployment.node_ids import FRONTEND, LB, node_id
 
 
 @handler("flow_expiry")

@@ -8,16 +8,16 @@ packet goes on to the VM (`vm_in`, behaviours/guest.py).
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import IPv6, endpoint
-from lb6.model.behaviours.connection import HOST_HOP_MS, fail, live_flow, vm_eligible
-from lb6.model.behaviours.distribution import MODE_TUPLES, choose
-from lb6.model.deployment.nodes import DEFAULT_IDLE_TIMEOUT_MIN, InboundNatRule
-from lb6.model.net.packet import ICMP, TCP, UDP, Packet, rewrite
-from lb6.model.world.flows import FIN_WAIT, INBOUND, NAT_RULE, SYN_SENT, UDP_STATE
-from lb6.model.world.registry import handler
-from lb6.model.world.state import Conn
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import FRONTEND, POOL, VM, node_id
+from ..net.addressing import IPv6, endpoint
+from .connection import HOST_HOP_MS, fail, live_flow, vm_eligible
+from .distribution import MODE_TUPLES, choose
+from ..deployment.nodes import DEFAULT_IDLE_TIMEOUT_MIN, InboundNatRule
+from ..net.packet import ICMP, TCP, UDP, Packet, rewrite
+from ..world.flows import FIN_WAIT, INBOUND, NAT_RULE, SYN_SENT, UDP_STATE
+from ..world.registry import handler
+from ..world.state import Conn
+from ..world import trace as d
+from ..deployment.node_ids import FRONTEND, POOL, VM, node_id
 
 
 @handler("lb_in")

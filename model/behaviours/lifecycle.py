@@ -9,15 +9,15 @@ outbound ones (`next_hop_out`, behaviours/outbound.py).
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import endpoint
-from lb6.model.behaviours.connection import live_flow, origin_node
-from lb6.model.behaviours.outbound import next_hop_out
-from lb6.model.net.packet import TCP, UDP, Packet, rewrite
-from lb6.model.world.flows import ESTABLISHED, FIN_WAIT
-from lb6.model.world.registry import handler
-from lb6.model.world.state import Attempt, Conn
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import FRONTEND, node_id
+from ..net.addressing import endpoint
+from .connection import live_flow, origin_node
+from .outbound import next_hop_out
+from ..net.packet import TCP, UDP, Packet, rewrite
+from ..world.flows import ESTABLISHED, FIN_WAIT
+from ..world.registry import handler
+from ..world.state import Attempt, Conn
+from ..world import trace as d
+from ..deployment.node_ids import FRONTEND, node_id
 
 
 @handler("nat_out")

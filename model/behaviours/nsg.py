@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lb6.model.net.addressing import PROBE_SOURCE, IPv6, family_of, in_network, parse_network
-from lb6.model.deployment.nodes import NsgRule
+from ..net.addressing import PROBE_SOURCE, IPv6, family_of, in_network, parse_network
+from ..deployment.nodes import NsgRule
 
 
 def default_rules() -> tuple[NsgRule, ...]:

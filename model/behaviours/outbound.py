@@ -4,18 +4,18 @@ balancer (facts 6-7, 111-125), and to peers over the VNet, where IPv6 is refused
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import IPv4, IPv6, endpoint, family_of
-from lb6.model.world.flows import ESTABLISHED, FIN_WAIT, OUTBOUND
-from lb6.model.deployment.nodes import CONNECT_TIMEOUT_MS, HOST_INTERNET, INTERNET_LATENCY_MS
-from lb6.model.behaviours.nsg import evaluate
-from lb6.model.net.packet import TCP, Packet, rewrite
-from lb6.model.world.registry import handler
-from lb6.model.world.snat import OUTBOUND_IDLE_MS, RELEASE_AFTER_FIN_MS, RELEASE_AFTER_RST_MS, preallocation
-from lb6.model.world.state import Attempt, Conn
-from lb6.model.behaviours.connection import ephemeral_port, fail, live_flow
-from lb6.model.behaviours.guest import guest_reply, service_answer
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import HOST, LB, VM, node_id
+from ..net.addressing import IPv4, IPv6, endpoint, family_of
+from ..world.flows import ESTABLISHED, FIN_WAIT, OUTBOUND
+from ..deployment.nodes import CONNECT_TIMEOUT_MS, HOST_INTERNET, INTERNET_LATENCY_MS
+from .nsg import evaluate
+from ..net.packet import TCP, Packet, rewrite
+from ..world.registry import handler
+from ..world.snat import OUTBOUND_IDLE_MS, RELEASE_AFTER_FIN_MS, RELEASE_AFTER_RST_MS, preallocation
+from ..world.state import Attempt, Conn
+from .connection import ephemeral_port, fail, live_flow
+from .guest import guest_reply, service_answer
+from ..world import trace as d
+from ..deployment.node_ids import HOST, LB, VM, node_id
 
 # Fact 111 (scenario 3): a VM with no public LB rule gets an address Azure picks and the user
 # cannot control. lb6 shows it as this documentation address (RFC 5737).

@@ -7,16 +7,16 @@ down, Basic ends all of the pool's flows (fact 84).
 
 from __future__ import annotations
 
-from lb6.model.net.addressing import IPv4, PROBE_SOURCE, endpoint
-from lb6.model.world.flows import INBOUND
-from lb6.model.world.health import DOWN, UP
-from lb6.model.behaviours.nsg import evaluate
-from lb6.model.net.packet import TCP, Packet
-from lb6.model.world.registry import handler
-from lb6.model.behaviours.connection import vm_eligible
-from lb6.model.behaviours.guest import service_answer
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import LB, POOL, VM, node_id
+from ..net.addressing import IPv4, PROBE_SOURCE, endpoint
+from ..world.flows import INBOUND
+from ..world.health import DOWN, UP
+from .nsg import evaluate
+from ..net.packet import TCP, Packet
+from ..world.registry import handler
+from .connection import vm_eligible
+from .guest import service_answer
+from ..world import trace as d
+from ..deployment.node_ids import LB, POOL, VM, node_id
 
 PROBE_SOURCE_PORT = 54321  # the platform's side of the probe handshake; any port would do
 

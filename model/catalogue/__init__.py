@@ -12,11 +12,11 @@ groups them, imported here in the order the catalogue lists them:
 
 from __future__ import annotations
 
-from lb6.model.catalogue.registry import (
+from .registry import (
     CATALOGUE, ERROR, INFO, SEVERITY_ORDER, WARNING, Entry, Finding, check, entry,
 )
 # Imported for their side effect, in this order: each registers its entries in CATALOGUE.
-from lb6.model.catalogue import features, limitations, beyond_document  # noqa: E402,F401
+from . import features, limitations, beyond_document  # noqa: E402,F401
 
 __all__ = ["CATALOGUE", "ERROR", "INFO", "SEVERITY_ORDER", "WARNING", "Entry", "Finding",
            "check", "entry"]

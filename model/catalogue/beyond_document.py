@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from lb6.model.behaviours.nsg import evaluate
-from lb6.model.catalogue.registry import ERROR, INFO, WARNING, Finding, entry, ipv6_rules
-from lb6.model.deployment.topology import Topology
-from lb6.model.net.addressing import PROBE_SOURCE, IPv4
+from ..behaviours.nsg import evaluate
+from .registry import ERROR, INFO, WARNING, Finding, entry, ipv6_rules
+from ..deployment.topology import Topology
+from ..net.addressing import PROBE_SOURCE, IPv4
 
 
 entry("five-tuple-hash", "behaviour", "Default distribution hashes the 5-tuple", (41, 179),

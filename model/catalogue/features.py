@@ -7,9 +7,9 @@ checks only report (info or warning): none of them is something Azure refuses.
 
 from __future__ import annotations
 
-from lb6.model.catalogue.registry import INFO, WARNING, Finding, entry
-from lb6.model.deployment.topology import Topology
-from lb6.model.net.addressing import IPv4, IPv6
+from .registry import INFO, WARNING, Finding, entry
+from ..deployment.topology import Topology
+from ..net.addressing import IPv4, IPv6
 
 
 @entry("ipv6-load-balancing", "feature", "IPv6 clients reach the service through the LB", (3, 5),

@@ -7,9 +7,9 @@ that do not filter IPv6, IPv4-only services) are warnings or info.
 
 from __future__ import annotations
 
-from lb6.model.catalogue.registry import ERROR, INFO, WARNING, Finding, entry, ipv6_rules
-from lb6.model.deployment.topology import Topology
-from lb6.model.net.addressing import IPv6
+from .registry import ERROR, INFO, WARNING, Finding, entry, ipv6_rules
+from ..deployment.topology import Topology
+from ..net.addressing import IPv6
 
 
 @entry("portal-cannot-add-ipv6-rules", "limitation", "No IPv6 rules from the portal", (11,),

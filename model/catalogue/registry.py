@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from lb6.model.deployment.topology import Topology
+from ..deployment.topology import Topology
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 

@@ -35,9 +35,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lb6.model.deployment.node_ids import (CLIENT, DNS, FRONTEND, HOST, LB, NAT_RULE, NIC, NSG,
+from .node_ids import (CLIENT, DNS, FRONTEND, HOST, LB, NAT_RULE, NIC, NSG,
                                            POOL, PROBE, RULE, SUBNET, VM, node_id)
-from lb6.model.net.addressing import IPv4, IPv6
+from ..net.addressing import IPv4, IPv6
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lb6.model.net.addressing import IPv4, IPv6
+from ..net.addressing import IPv4, IPv6
 
 # Client address stacks.
 STACK_IPV4 = "ipv4"

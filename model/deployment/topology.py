@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, TypeVar
 
-from lb6.model.deployment import graph
-from lb6.model.deployment.graph import build_graph
-from lb6.model.deployment.node_ids import FRONTEND, NAT_RULE, NIC, RULE, VM, node_id, split_node_id
-from lb6.model.deployment.nodes import (
+from . import graph
+from .graph import build_graph
+from .node_ids import FRONTEND, NAT_RULE, NIC, RULE, VM, node_id, split_node_id
+from .nodes import (
     Client,
     DnsName,
     Frontend,
@@ -42,7 +42,7 @@ from lb6.model.deployment.nodes import (
     VNet,
     Vm,
 )
-from lb6.model.net.addressing import IPv4, IPv6, in_network, parse_network
+from ..net.addressing import IPv4, IPv6, in_network, parse_network
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -20,18 +20,18 @@ import heapq
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from lb6.model.engine import events as _events  # noqa: F401  (registers handlers)
-from lb6.model.engine import timetravel
-from lb6.model.engine.timeline import Records, Timeline
-from lb6.model.engine.timetravel import TimeTravel, collector_paused
-from lb6.model.behaviours import probing as _probing  # noqa: F401
-from lb6.model.behaviours import handlers as _handlers  # noqa: F401
-from lb6.model.world.health import ProbeState
-from lb6.model.net.packet import Packet
-from lb6.model.world.registry import HANDLERS
-from lb6.model.scenario.document import Scenario, TimedEvent
-from lb6.model.world.state import Conn, State
-from lb6.model.world.trace import NO_REFS, RaisedWarning, Refs, Step
+from . import events as _events  # noqa: F401  (registers handlers)
+from . import timetravel
+from .timeline import Records, Timeline
+from .timetravel import TimeTravel, collector_paused
+from ..behaviours import probing as _probing  # noqa: F401
+from ..behaviours import handlers as _handlers  # noqa: F401
+from ..world.health import ProbeState
+from ..net.packet import Packet
+from ..world.registry import HANDLERS
+from ..scenario.document import Scenario, TimedEvent
+from ..world.state import Conn, State
+from ..world.trace import NO_REFS, RaisedWarning, Refs, Step
 
 
 class Engine:
@@ -275,7 +275,7 @@ class Engine:
         one and forward again replays it: the future a learner saw stays the same. Injecting
         discards any injection that belonged to the future past the current step.
         """
-        from lb6.model.engine.events import validate_injected
+        from .events import validate_injected
         validate_injected(self, event)
         position = self._position
         self._injections = [i for i in self._injections if i[0] <= position]

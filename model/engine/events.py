@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from lb6.model.catalogue import check
-from lb6.model.errors import ScenarioError
-from lb6.model.world.health import DOWN
-from lb6.model.world.registry import handler
-from lb6.model.scenario.document import TimedEvent
-from lb6.model.scenario.eventcheck import check_event
-from lb6.model.scenario.setpath import apply_set, topology_from_raw
-from lb6.model.world.state import Conn
-from lb6.model.world import trace as d
-from lb6.model.deployment.node_ids import CLIENT, LB, VM, node_id
+from ..catalogue import check
+from ..errors import ScenarioError
+from ..world.health import DOWN
+from ..world.registry import handler
+from ..scenario.document import TimedEvent
+from ..scenario.eventcheck import check_event
+from ..scenario.setpath import apply_set, topology_from_raw
+from ..world.state import Conn
+from ..world import trace as d
+from ..deployment.node_ids import CLIENT, LB, VM, node_id
 
 
 @handler("timeline")
@@ -29,7 +29,7 @@ def dispatch(eng, ev: TimedEvent) -> None:
 
 
 def _connect(eng, ev: TimedEvent) -> None:
-    from lb6.model.behaviours.client import begin_inbound
+    from ..behaviours.client import begin_inbound
     b = ev.body
     conn = Conn(ev.conn_id, "inbound", b.client, b.to, b.protocol, b.port)
     _copy_traffic_settings(conn, b)
@@ -40,7 +40,7 @@ def _connect(eng, ev: TimedEvent) -> None:
 
 
 def _outbound(eng, ev: TimedEvent) -> None:
-    from lb6.model.behaviours.outbound import begin_outbound
+    from ..behaviours.outbound import begin_outbound
     b = ev.body
     conn = Conn(ev.conn_id, "outbound", b.vm, b.to, b.protocol, b.port)
     _copy_traffic_settings(conn, b)
@@ -128,7 +128,7 @@ def _start_vm(eng, ev: TimedEvent) -> None:
             ps.stopped = False
             ps.state = DOWN
             ps.streak = 0
-    from lb6.model.behaviours.probing import restart_probes
+    from ..behaviours.probing import restart_probes
     restart_probes(eng, vm)
     eng.emit(node_id(VM, vm), "event", d.CONFIG_CHANGED,
              f"{vm} starts; it rejoins rotation once its probe succeeds the required number of "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lb6.model.net.addressing import canonical
-from lb6.model.engine.engine import Engine
-from lb6.model.scenario.document import Scenario
-from lb6.model.scenario.schema import ExpectSpec
+from ..net.addressing import canonical
+from .engine import Engine
+from ..scenario.document import Scenario
+from ..scenario.schema import ExpectSpec
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,20 @@ def run_scenario(scenario: Scenario, seed: int | None = None) -> Result:
     return result
 
 
+def answer_of(engine, question) -> str:
+    """The engine's answer to a lesson question, read from the connection once it has played
+    out: what lessons reveal and what `lb6 run` checks is among the choices."""
+    conn = engine.connection(question.connection)
+    if conn is None:
+        return "none"
+    if question.ask == "passes_nsg":
+        return "no" if "dropped-nsg" in conn.seen else "yes"
+    value = getattr(conn, question.ask)
+    return str(value) if value is not None else "none"
+
+
 def _judge_question(engine: Engine, question) -> Verdict:
     """A lesson question must be answerable: the engine's own answer is one of its choices."""
-    from lb6.model.teaching.lesson import answer_of
     correct = answer_of(engine, question)
     return Verdict(f"question {question.id}: the engine's answer is one of the choices",
                    correct in question.choices, f"engine says {correct}")

@@ -19,8 +19,8 @@ import operator
 from array import array
 from collections.abc import Sequence
 
-from lb6.model.errors import InternalError
-from lb6.model.world.trace import Step, StepLog
+from ..errors import InternalError
+from ..world.trace import Step, StepLog
 
 
 class ReplayDiverged(InternalError):

@@ -20,8 +20,8 @@ import heapq
 import itertools
 from contextlib import contextmanager
 
-from lb6.model.world.journal import MISSING, Change, apply_changes
-from lb6.model.world.state import Mark, State
+from ..world.journal import MISSING, Change, apply_changes
+from ..world.state import Mark, State
 
 # A checkpoint every CHECKPOINT_STEPS steps: going anywhere replays at most that many steps
 # (about 25 µs each, tests/perf), after applying the changes in between. Denser costs memory:

@@ -21,13 +21,13 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from lb6.model.behaviours.dns import resolve
-from lb6.model.behaviours.probing import PROBE_SOURCE_PORT
-from lb6.model.deployment.node_ids import split_node_id
-from lb6.model.deployment.nodes import HOST_INTERNET
-from lb6.model.exporters.payloads import http_request, http_response, probe_request, tls_record
-from lb6.model.net.addressing import PROBE_SOURCE, IPv6, family_of
-from lb6.model.net.packet import ICMP, TCP, UDP, Packet
+from ..behaviours.dns import resolve
+from ..behaviours.probing import PROBE_SOURCE_PORT
+from ..deployment.node_ids import split_node_id
+from ..deployment.nodes import HOST_INTERNET
+from .payloads import http_request, http_response, probe_request, tls_record
+from ..net.addressing import PROBE_SOURCE, IPv6, family_of
+from ..net.packet import ICMP, TCP, UDP, Packet
 
 INTERNET = "internet"
 VNET = "vnet"

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from lb6.model.errors import Problem, ScenarioError
+from ..errors import Problem, ScenarioError
 
 SECTIONS = ("steps", "warnings", "expectations")
 

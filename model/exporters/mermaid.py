@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-from lb6.model.net.addressing import PROBE_SOURCE
-from lb6.model.deployment.node_ids import (CLIENT, DNS, FRONTEND, HOST, LB, POOL, VM, node_id,
+from ..net.addressing import PROBE_SOURCE
+from ..deployment.node_ids import (CLIENT, DNS, FRONTEND, HOST, LB, POOL, VM, node_id,
                                            split_node_id)
-from lb6.model.world.trace import FAILURES
+from ..world.trace import FAILURES
 
 PROBER = "prober"
 MAX_LABEL = 160

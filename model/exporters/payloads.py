@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from lb6.model.net.addressing import IPv6, family_of
+from ..net.addressing import IPv6, family_of
 
 PROBE_USER_AGENT = "Load Balancer Agent"
 

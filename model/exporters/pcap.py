@@ -19,12 +19,12 @@ import struct
 from decimal import Decimal
 from pathlib import Path
 
-from lb6.model.exporters.capture_plan import (
+from .capture_plan import (
     INTERFACES, INTERNET, VNET, Wire, flag_set, plan_capture, step_comment,
 )
-from lb6.model.exporters.payloads import http_request, http_response, probe_request, tls_record
-from lb6.model.net.addressing import IPv6, family_of
-from lb6.model.net.packet import TCP, UDP
+from .payloads import http_request, http_response, probe_request, tls_record
+from ..net.addressing import IPv6, family_of
+from ..net.packet import TCP, UDP
 
 __all__ = ["DESCRIPTIONS", "INTERFACES", "INTERNET", "VNET", "Wire", "build_packet",
            "export_pcapng", "http_request", "http_response", "mac_of", "plan_capture",

@@ -13,12 +13,12 @@ on it; `TemplateReader` joins them and reads the resources in dependency order.
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
-from lb6.model.importers.arm_compute import ComputeReader
-from lb6.model.importers.arm_document import looks_like_template
-from lb6.model.importers.arm_lb import LoadBalancerReader
-from lb6.model.importers.arm_network import NetworkReader
-from lb6.model.importers.arm_parameters import ParameterReader
+from . import resources as c
+from .arm_compute import ComputeReader
+from .arm_document import looks_like_template
+from .arm_lb import LoadBalancerReader
+from .arm_network import NetworkReader
+from .arm_parameters import ParameterReader
 
 MODELLED = {
     "microsoft.network/publicipaddresses", "microsoft.network/loadbalancers",

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from lb6.model.errors import Path, Problem, ScenarioError
-from lb6.model.importers import resources as c
-from lb6.model.importers.expressions import Context, ExprError, evaluate_string
-from lb6.model.importers.jsonpos import JsonProblem, LocatedJson, load_json
+from ..errors import Path, Problem, ScenarioError
+from . import resources as c
+from .expressions import Context, ExprError, evaluate_string
+from .jsonpos import JsonProblem, LocatedJson, load_json
 
 MAX_COPY = 800  # the template engine's own limit on a copy loop
 

@@ -7,9 +7,9 @@ problem points at the template line. Children may be inline or separate resource
 
 from __future__ import annotations
 
-from lb6.model.errors import Path
-from lb6.model.importers import resources as c
-from lb6.model.importers.arm_document import Instance, TemplateDocument
+from ..errors import Path
+from . import resources as c
+from .arm_document import Instance, TemplateDocument
 
 
 class LoadBalancerReader(TemplateDocument):

@@ -7,8 +7,8 @@ second VNet are noted. Child resources declared at the top level (`.../subnets`,
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
-from lb6.model.importers.arm_document import PROPERTY_OF, Instance, TemplateDocument
+from . import resources as c
+from .arm_document import PROPERTY_OF, Instance, TemplateDocument
 
 
 class NetworkReader(TemplateDocument):

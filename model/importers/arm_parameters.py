@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lb6.model.errors import Path
-from lb6.model.importers.arm_document import TemplateDocument, looks_like_template
+from ..errors import Path
+from .arm_document import TemplateDocument, looks_like_template
 
 
 class ParameterReader(TemplateDocument):

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import re
 
-from lb6.model.errors import ScenarioError
-from lb6.model.importers import resources as c
-from lb6.model.importers.azcli_command import Command
-from lb6.model.importers.azcli_lb import (
+from ..errors import ScenarioError
+from . import resources as c
+from .azcli_command import Command
+from .azcli_lb import (
     frontend_create, lb_create, nat_rule_create, pool_create, probe_create, public_ip_create,
     rule_create, rule_update,
 )
-from lb6.model.importers.azcli_network import (
+from .azcli_network import (
     nsg_create, nsg_rule_create, subnet_create, vnet_create,
 )
-from lb6.model.importers.azcli_vms import avset_create, nic_create, nic_ipconfig_create, vm_create
-from lb6.model.importers.azcli_words import Word, is_option, join_lines, split_words
+from .azcli_vms import avset_create, nic_create, nic_ipconfig_create, vm_create
+from .azcli_words import Word, is_option, join_lines, split_words
 
 # Options that take a list of values (space separated, as az accepts them).
 MULTI_VALUED = {"--lb-address-pools", "--lb-inbound-nat-rules", "--nics", "--address-prefixes",

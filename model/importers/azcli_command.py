@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from lb6.model.importers import resources as c
+from . import resources as c
 
 # Options that change nothing lb6 models (so they are not listed as ignored).
 HARMLESS = {"--resource-group", "--location", "--output", "-o", "--query", "--no-wait",

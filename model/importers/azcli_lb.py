@@ -7,8 +7,8 @@ command would print, so that `$(az ... create ...)` substitutions work.
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
-from lb6.model.importers.azcli_command import Command, int_or_none, network_id
+from . import resources as c
+from .azcli_command import Command, int_or_none, network_id
 
 
 def public_ip_create(cmd: Command):

@@ -6,8 +6,8 @@ second VNet are noted, not modelled.
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
-from lb6.model.importers.azcli_command import Command, int_or_none, network_id
+from . import resources as c
+from .azcli_command import Command, int_or_none, network_id
 
 
 def vnet_create(cmd: Command):

@@ -6,8 +6,8 @@ pool; an IPv6 configuration's subnet is noted and ignored (fact 159).
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
-from lb6.model.importers.azcli_command import Command, network_id
+from . import resources as c
+from .azcli_command import Command, network_id
 
 
 IPCONFIG_FIELDS = {"version": "--private-ip-address-version", "address": "--private-ip-address",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lb6.model.importers.resources import Origin, fail
+from .resources import Origin, fail
 
 
 @dataclass

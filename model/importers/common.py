@@ -12,13 +12,13 @@ The readers import those modules directly; nothing inside the package imports th
 
 from __future__ import annotations
 
-from lb6.model.importers.mapping import DEFAULT_CLIENTS, to_scenario
-from lb6.model.importers.resources import (
+from .mapping import DEFAULT_CLIENTS, to_scenario
+from .resources import (
     DEFAULT_LOCATION, Deployment, Frontend, IpConfig, LoadBalancer, NatRule, Nic, Note, Nsg,
     NsgRule, Origin, Pool, Probe, PublicIp, Rule, Subnet, Vm, VNet, as_bool, as_int, canon, fail,
     last_segment, normalise_location,
 )
-from lb6.model.importers.scenario_file import scenario_yaml
+from .scenario_file import scenario_yaml
 
 __all__ = [
     "DEFAULT_CLIENTS", "DEFAULT_LOCATION", "Deployment", "Frontend", "IpConfig", "LoadBalancer",

@@ -8,8 +8,8 @@ what was expected there.
 
 from __future__ import annotations
 
-from lb6.model.errors import Path, Problem
-from lb6.model.scenario.yamlsource import Located
+from ..errors import Path, Problem
+from ..scenario.yamlsource import Located
 
 MAX_DEPTH = 200
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from lb6.model.errors import Path, Problem, ScenarioError, format_path
-from lb6.model.importers.resources import Deployment, Origin, Rule, Vm, fail
+from ..errors import Path, Problem, ScenarioError, format_path
+from .resources import Deployment, Origin, Rule, Vm, fail
 # The documentation ranges (RFC 5737 TEST-NET-3, RFC 3849) the scenario builder assigns from;
 # here addresses are assigned in file order, so that the default timeline can name a
 # frontend's address.
-from lb6.model.scenario.build import PUBLIC_V4, PUBLIC_V6
+from ..scenario.build import PUBLIC_V4, PUBLIC_V6
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 

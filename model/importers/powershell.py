@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 
-from lb6.model.errors import ScenarioError
-from lb6.model.importers import resources as c
-from lb6.model.importers.ps_build import build
-from lb6.model.importers.ps_call import Call
-from lb6.model.importers.ps_cmdlets import CMDLETS
-from lb6.model.importers.ps_lexer import lex, statements
+from ..errors import ScenarioError
+from . import resources as c
+from .ps_build import build
+from .ps_call import Call
+from .ps_cmdlets import CMDLETS
+from .ps_lexer import lex, statements
 
 KIND_TYPES = {"pip": "Microsoft.Network/publicIPAddresses", "lb": "Microsoft.Network/loadBalancers",
               "nic": "Microsoft.Network/networkInterfaces", "vnet": "Microsoft.Network/virtualNetworks",

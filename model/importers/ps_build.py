@@ -8,8 +8,8 @@ each value was set (the cmdlet's line, or a later `$x.Prop = value`) for problem
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
-from lb6.model.importers.ps_call import as_list
+from . import resources as c
+from .ps_call import as_list
 
 RULE_PARAMS = {"protocol": "-Protocol", "frontend_port": "-FrontendPort",
                "backend_port": "-BackendPort", "idle_timeout_min": "-IdleTimeoutInMinutes",

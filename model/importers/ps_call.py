@@ -6,7 +6,7 @@ not in `HARMLESS`, is noted as not modelled, so no parameter is dropped silently
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
+from . import resources as c
 
 HARMLESS = {"resourcegroupname", "location", "force", "tag", "asjob", "defaultprofile", "sku",
             "vmsize", "computername", "credential", "provisionvmagent", "enableautoupdate",

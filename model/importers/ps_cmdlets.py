@@ -8,8 +8,8 @@ reads back only what the script itself deployed. AzureRM names map onto these.
 
 from __future__ import annotations
 
-from lb6.model.importers import resources as c
-from lb6.model.importers.ps_call import Call, as_list
+from . import resources as c
+from .ps_call import Call, as_list
 
 
 def _deployed(call: Call, kind: str, what: str):

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from lb6.model.errors import ScenarioError
-from lb6.model.importers import resources as c
+from ..errors import ScenarioError
+from . import resources as c
 
 
 @dataclass

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lb6.model.errors import Path, Problem, ScenarioError
-from lb6.model.importers.expressions import RESOURCE_GROUP, SUBSCRIPTION_ID
+from ..errors import Path, Problem, ScenarioError
+from .expressions import RESOURCE_GROUP, SUBSCRIPTION_ID
 
 DEFAULT_LOCATION = "westus"
 

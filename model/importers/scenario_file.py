@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import yaml
 
-from lb6.model.importers.resources import Note
+from .resources import Note
 
 
 class _Dumper(yaml.SafeDumper):

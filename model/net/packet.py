@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from lb6.model.net.addressing import endpoint, family_of
+from .addressing import endpoint, family_of
 
 TCP = "Tcp"
 UDP = "Udp"

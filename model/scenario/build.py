@@ -10,15 +10,15 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 
-from lb6.model.net.addressing import IPv4, IPv6, AddressError, parse_address, parse_network
-from lb6.model.errors import BuildError, Path, Problem
-from lb6.model.deployment.nodes import (
+from ..net.addressing import IPv4, IPv6, AddressError, parse_address, parse_network
+from ..errors import BuildError, Path, Problem
+from ..deployment.nodes import (
     BackendPool, Client, DnsName, DnsRecord, Frontend, Host, InboundNatRule, IpConfig, LbRule,
     LoadBalancer, Nic, Nsg, NsgRule, PoolMember, Probe, PublicIp, Service, Subnet, VNet, Vm,
 )
-from lb6.model.behaviours.nsg import default_rules
-from lb6.model.scenario.schema import ScenarioSpec
-from lb6.model.deployment.topology import Topology
+from ..behaviours.nsg import default_rules
+from .schema import ScenarioSpec
+from ..deployment.topology import Topology
 
 PUBLIC_V4 = ipaddress.ip_network("203.0.113.0/24")      # RFC 5737 TEST-NET-3
 PUBLIC_V6 = ipaddress.ip_network("2001:db8:1::/64")     # RFC 3849 documentation
@@ -45,7 +45,7 @@ class _Builder:
 
     def unique_names(self, items, path: Path, what: str) -> None:
         """Point at each repeat (not the first use), naming where the name was first given."""
-        from lb6.model.errors import format_path
+        from ..errors import format_path
         first: dict[str, int] = {}
         for idx, item in enumerate(items):
             if item.name in first:
@@ -69,7 +69,7 @@ class _Builder:
             self.problem(path, str(exc))
             return None
         if value in self.used:
-            from lb6.model.errors import format_path
+            from ..errors import format_path
             self.problem(path, f"address {value} is already used at {format_path(self.used[value])}")
             return None
         self.used[value] = path
@@ -305,7 +305,7 @@ class _Builder:
                                "AzureLoadBalancer")
 
     def _check_port_range(self, text: str, path: Path) -> None:
-        from lb6.model.behaviours.nsg import parse_port_range
+        from ..behaviours.nsg import parse_port_range
         try:
             parse_port_range(text)
         except ValueError as exc:

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any, Callable
 
-from lb6.model.deployment.topology import Topology
-from lb6.model.errors import BuildError, Path, Problem, ScenarioError
-from lb6.model.net.addressing import AddressError, parse_address
-from lb6.model.scenario.build import build_topology
-from lb6.model.scenario.eventcheck import check_event, unknown_name
-from lb6.model.scenario.schema import (TOPOLOGY_KEYS, CheckpointSpec, ExpectSpec, NoteSpec,
+from ..deployment.topology import Topology
+from ..errors import BuildError, Path, Problem, ScenarioError
+from ..net.addressing import AddressError, parse_address
+from .build import build_topology
+from .eventcheck import check_event, unknown_name
+from .schema import (TOPOLOGY_KEYS, CheckpointSpec, ExpectSpec, NoteSpec,
                                        QuestionSpec, ScenarioSpec)
-from lb6.model.scenario.validation import validate_spec, with_lines
-from lb6.model.scenario.yamlsource import LoadProblem, load_yaml
+from .validation import validate_spec, with_lines
+from .yamlsource import LoadProblem, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ class _Checker:
         return events
 
     def expectations(self, events) -> None:
-        from lb6.model.catalogue import CATALOGUE
+        from ..catalogue import CATALOGUE
         t = self.topology
         for i, ex in enumerate(self.spec.expect):
             path = ("expect", i)

@@ -24,12 +24,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lb6.model.deployment.topology import Topology
-from lb6.model.errors import Path, Problem, ScenarioError, format_path
-from lb6.model.net.addressing import AddressError, parse_address
-from lb6.model.scenario.schema import EventSpec
-from lb6.model.scenario.setpath import apply_set, topology_from_raw
-from lb6.model.scenario.validation import problem_from_pydantic
+from ..deployment.topology import Topology
+from ..errors import Path, Problem, ScenarioError, format_path
+from ..net.addressing import AddressError, parse_address
+from .schema import EventSpec
+from .setpath import apply_set, topology_from_raw
+from .validation import problem_from_pydantic
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
-from lb6.model.scenario.durations import parse_duration
+from .durations import parse_duration
 
 Duration = Annotated[
     int,

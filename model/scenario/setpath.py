@@ -10,11 +10,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from lb6.model.deployment.topology import Topology
-from lb6.model.errors import BuildError, ScenarioError
-from lb6.model.scenario.build import build_topology
-from lb6.model.scenario.schema import TOPOLOGY_KEYS
-from lb6.model.scenario.validation import validate_spec
+from ..deployment.topology import Topology
+from ..errors import BuildError, ScenarioError
+from .build import build_topology
+from .schema import TOPOLOGY_KEYS
+from .validation import validate_spec
 
 
 def _resolve(data: Any, parts: list[str], full: str):

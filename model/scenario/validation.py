@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from lb6.model.errors import Path, Problem, ScenarioError
-from lb6.model.scenario.schema import ScenarioSpec
-from lb6.model.scenario.yamlsource import Located
+from ..errors import Path, Problem, ScenarioError
+from .schema import ScenarioSpec
+from .yamlsource import Located
 
 
 def _fields_at(loc: tuple, root: type[BaseModel]) -> list[str]:

@@ -18,7 +18,7 @@ import re
 
 import yaml
 
-from lb6.model.errors import Path, Problem
+from ..errors import Path, Problem
 
 MAX_VALUES = 200_000
 MAX_DEPTH = 64

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lb6.model.net.addressing import IPv4, IPv6
-from lb6.model.engine.engine import Engine
-from lb6.model.scenario.document import Scenario, TimedEvent
-from lb6.model.scenario.schema import ConnectSpec
-from lb6.model.world.trace import Step
+from ..net.addressing import IPv4, IPv6
+from ..engine.engine import Engine
+from ..scenario.document import Scenario, TimedEvent
+from ..scenario.schema import ConnectSpec
+from ..world.trace import Step
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lb6.model.deployment.node_ids import HOST, VM, split_node_id
-from lb6.model.scenario.schema import QuestionSpec
-from lb6.model.world.trace import Step
+from ..deployment.node_ids import HOST, VM, split_node_id
+from ..scenario.schema import QuestionSpec
+from ..engine.runner import answer_of
+from ..world.trace import Step
 
 # For each kind of question, the step kinds that give its answer away.
 REVEALED_BY = {
@@ -32,17 +33,6 @@ def reveals(question: QuestionSpec, step: Step) -> bool:
     if question.ask == "server_saw":
         return split_node_id(step.node)[0] in (HOST, VM)
     return True
-
-
-def answer_of(engine, question: QuestionSpec) -> str:
-    """The engine's answer, read from the connection once it has played out."""
-    conn = engine.connection(question.connection)
-    if conn is None:
-        return "none"
-    if question.ask == "passes_nsg":
-        return "no" if "dropped-nsg" in conn.seen else "yes"
-    value = getattr(conn, question.ask)
-    return str(value) if value is not None else "none"
 
 
 def next_step(engine) -> Step | None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import operator
 
-from lb6.model.net.addressing import endpoint
-from lb6.model.world.journal import CowDict, JournaledDict
+from ..net.addressing import endpoint
+from .journal import CowDict, JournaledDict
 
 INBOUND = "inbound"      # through a load-balancing rule
 NAT_RULE = "nat-rule"    # through an inbound NAT rule

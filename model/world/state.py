@@ -6,12 +6,12 @@ import copy
 import random
 from dataclasses import dataclass
 
-from lb6.model.world.flows import FlowTable, slot_copier
-from lb6.model.world.health import ProbeState
-from lb6.model.world.journal import CowDict, JournaledDict
-from lb6.model.world.snat import SnatTable
-from lb6.model.deployment.topology import Topology
-from lb6.model.world.trace import RaisedWarning
+from .flows import FlowTable, slot_copier
+from .health import ProbeState
+from .journal import CowDict, JournaledDict
+from .snat import SnatTable
+from ..deployment.topology import Topology
+from .trace import RaisedWarning
 
 
 class Attempt:

@@ -12,7 +12,7 @@ import zlib
 from array import array
 from dataclasses import dataclass
 
-from lb6.model.net.packet import Packet, Rewrite
+from ..net.packet import Packet, Rewrite
 
 # The disposition vocabulary, in the spirit of path analysers.
 FORWARDED = "forwarded"

@@ -34,8 +34,8 @@ from rich.console import Console
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from lb6.tui.classroom.client import ENV_HUB, ENV_ROLE, ENV_SESSION, ENV_TOKEN
-from lb6.tui.classroom.hub import Hub, Refused
+from .client import ENV_HUB, ENV_ROLE, ENV_SESSION, ENV_TOKEN
+from .hub import Hub, Refused
 
 HERE = Path(__file__).parent
 log = logging.getLogger("lb6.serve")

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 
-from lb6.model.errors import ScenarioError
-from lb6.model.scenario import library
-from lb6.tui.cli.commands import (cmd_catalogue, cmd_check, cmd_compare, cmd_import, cmd_run,
+from ...model.errors import ScenarioError
+from ...model.scenario import library
+from .commands import (cmd_catalogue, cmd_check, cmd_compare, cmd_import, cmd_run,
                                   cmd_scenarios, cmd_schema)
-from lb6.tui.cli.console import EXIT_BAD_INPUT, EXIT_OK, error
-from lb6.tui.cli.explorer import cmd_explore, cmd_screenshot, cmd_serve
-from lb6.tui.cli.export import cmd_export
-from lb6.tui.cli.parser import build_parser
+from .console import EXIT_BAD_INPUT, EXIT_OK, error
+from .explorer import cmd_explore, cmd_screenshot, cmd_serve
+from .export import cmd_export
+from .parser import build_parser
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 

@@ -1,5 +1,5 @@
 """`python -m lb6.tui.cli`: the same entry point as the `lb6` command."""
 
-from lb6.tui.cli import main
+from . import main
 
 raise SystemExit(main())

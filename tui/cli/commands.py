@@ -10,16 +10,16 @@ import json
 import sys
 from pathlib import Path
 
-from lb6.model.errors import Problem, ScenarioError
-from lb6.model.scenario import library
-from lb6.tui.cli.console import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error, load_from,
+from ...model.errors import Problem, ScenarioError
+from ...model.scenario import library
+from .console import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error, load_from,
                                  print_notes, rich_console)
-from lb6.tui.cli.export import cmd_run_golden
-from lb6.tui.cli.report import print_result
+from .export import cmd_run_golden
+from .report import print_result
 
 
 def cmd_run(args) -> int:
-    from lb6.model.engine.runner import run_scenario, to_json
+    from ...model.engine.runner import run_scenario, to_json
     if getattr(args, "golden", None) is not None:
         return cmd_run_golden(args)
     targets = list(args.targets)
@@ -47,8 +47,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from lb6.model.catalogue import check
-    from lb6.model.inputs import open_input
+    from ...model.catalogue import check
+    from ...model.inputs import open_input
     fmt = getattr(args, "format", None)
     try:
         loaded = open_input(args.target, fmt, getattr(args, "parameters", None))
@@ -70,7 +70,7 @@ def cmd_check(args) -> int:
                                     indent=2) + "\n")
     else:
         from rich.text import Text
-        from lb6.tui import present
+        from .. import present
         console = rich_console()
         console.print(present.findings_table(findings, f"{args.target}: {len(findings)} findings"))
         places = _where(loaded, [f for f in findings if f.severity != "info"])
@@ -100,9 +100,9 @@ def _where(loaded, findings) -> dict:
 
 def _sniff(target: str) -> str | None:
     """The detected format of a file that failed to load, for the JSON report."""
-    from lb6.model.importers.detect import detect
+    from ...model.importers.detect import detect
     try:
-        from lb6.model.inputs import find_input
+        from ...model.inputs import find_input
         path = find_input(target)
         return detect(path.read_text(encoding="utf-8-sig", errors="replace"), str(path))
     except (ScenarioError, OSError):
@@ -110,8 +110,8 @@ def _sniff(target: str) -> str | None:
 
 
 def cmd_import(args) -> int:
-    from lb6.model.importers.common import scenario_yaml
-    from lb6.model.inputs import open_input
+    from ...model.importers.common import scenario_yaml
+    from ...model.inputs import open_input
     loaded = open_input(args.target, getattr(args, "format", None),
                         getattr(args, "parameters", None))
     if loaded.format == "scenario":
@@ -139,7 +139,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_scenarios(args) -> int:
-    from lb6.model.scenario.document import load_scenario
+    from ...model.scenario.document import load_scenario
     rows = []
     for path in library.shipped():
         try:
@@ -169,7 +169,7 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from lb6.model.teaching.compare import compare
+    from ...model.teaching.compare import compare
     scenario = load_from(args)
     t = scenario.topology
     name, _, port = args.to.rpartition(":")
@@ -196,20 +196,20 @@ def cmd_compare(args) -> int:
                "ipv6": {"outcome": result.ipv6.outcome, "steps": [s.to_json() for s in result.ipv6.steps]}}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        from lb6.tui.present import comparison
+        from ..present import comparison
         rich_console().print(comparison(result))
     return EXIT_OK
 
 
 def cmd_schema(args) -> int:
-    from lb6.model.scenario.schema import json_schema
+    from ...model.scenario.schema import json_schema
     sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")
     return EXIT_OK
 
 
 def cmd_catalogue(args) -> int:
     from rich.table import Table
-    from lb6.model.catalogue import CATALOGUE
+    from ...model.catalogue import CATALOGUE
     table = Table(title="The catalogue", title_justify="left")
     for col in ("id", "kind", "title", "facts"):
         table.add_column(col, overflow="fold")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the loader (pydantic, the schema) loads when a command opens an input,
-    from lb6.model.inputs import Loaded  # so `lb6 --help` and `lb6 schema` stay light
+    from ...model.inputs import Loaded  # so `lb6 --help` and `lb6 schema` stay light
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -38,7 +38,7 @@ def load(target: str, format: str | None = None, parameters: str | None = None):
     """The scenario in `target`: a scenario file or name, an ARM template, an az CLI or
     PowerShell script (detected from the content unless `format` says). For an imported file,
     one line on stderr says how many things it holds that lb6 does not model."""
-    from lb6.model.inputs import open_input
+    from ...model.inputs import open_input
     loaded = open_input(target, format, parameters)
     if loaded.format != "scenario" and loaded.notes:
         from rich.text import Text

@@ -6,18 +6,18 @@ Only these import Textual (and textual-serve), each inside the command, so that 
 
 from __future__ import annotations
 
-from lb6.model.errors import Problem, ScenarioError
-from lb6.tui.cli.console import EXIT_BAD_INPUT, EXIT_OK, error, load_from, rich_console
-from lb6.tui.cli.export import write_text, writable_path
-from lb6.tui.cli.report import print_result
+from ...model.errors import Problem, ScenarioError
+from .console import EXIT_BAD_INPUT, EXIT_OK, error, load_from, rich_console
+from .export import write_text, writable_path
+from .report import print_result
 
 
 def cmd_explore(args) -> int:
     scenario = load_from(args)
     try:
-        from lb6.tui.app import run_explorer
+        from ..app import run_explorer
     except ImportError:  # the explorer is not built yet: replay headless instead
-        from lb6.model.engine.runner import run_scenario
+        from ...model.engine.runner import run_scenario
         print_result(rich_console(), run_scenario(scenario))
         rich_console().print("The interactive explorer is coming; this was the headless replay.")
         return EXIT_OK
@@ -27,8 +27,8 @@ def cmd_explore(args) -> int:
 def cmd_serve(args) -> int:
     scenario = load_from(args)  # a bad scenario is exit 2 before anything listens
     try:
-        from lb6.tui.classroom.hub import Hub, new_token
-        from lb6.tui.classroom.server import ClassServer, ServeError, explorer_command
+        from ..classroom.hub import Hub, new_token
+        from ..classroom.server import ClassServer, ServeError, explorer_command
     except ImportError as exc:
         error(f"lb6 serve needs textual-serve, which is not installed ({exc.name} is missing): "
               "pip install 'lb6[serve]'")
@@ -59,7 +59,7 @@ def _parse_size(text: str) -> tuple[int, int]:
 def cmd_screenshot(args) -> int:
     import asyncio
     from rich.text import Text
-    from lb6.model.engine.engine import Engine
+    from ...model.engine.engine import Engine
     size = _parse_size(args.size)
     scenario = load_from(args)
     engine = Engine(scenario)
@@ -79,7 +79,7 @@ def cmd_screenshot(args) -> int:
 
 
 async def _screenshot_svg(scenario, step: int, size: tuple[int, int]) -> str:
-    from lb6.tui.app import Lb6App
+    from ..app import Lb6App
     app = Lb6App(scenario)
     async with app.run_test(size=size) as pilot:
         app.session.goto(step)

@@ -11,10 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-from lb6.model.errors import Problem, ScenarioError
-from lb6.model.scenario import library
-from lb6.tui.cli.console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error, load_from, rich_console
-from lb6.tui.cli.report import golden_table
+from ...model.errors import Problem, ScenarioError
+from ...model.scenario import library
+from .console import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error, load_from, rich_console
+from .report import golden_table
 
 
 def writable_path(value: str, what: str) -> Path:
@@ -42,7 +42,7 @@ def write_text(value: str, text: str, what: str) -> None:
 
 def cmd_export(args) -> int:
     from rich.text import Text
-    from lb6.model.engine.runner import run_scenario, to_json
+    from ...model.engine.runner import run_scenario, to_json
     wanted = {k: getattr(args, k) for k in ("pcap", "json", "mermaid") if getattr(args, k)}
     if not wanted:
         error("export needs at least one of --pcap OUT.pcapng, --json OUT.json, "
@@ -58,7 +58,7 @@ def cmd_export(args) -> int:
     result = run_scenario(load_from(args), args.seed)
     notes = rich_console(stderr=True)
     if "pcap" in wanted:
-        from lb6.model.exporters.pcap import INTERFACES, export_pcapng
+        from ...model.exporters.pcap import INTERFACES, export_pcapng
         try:
             wires = export_pcapng(result, wanted["pcap"])
         except ImportError:
@@ -76,7 +76,7 @@ def cmd_export(args) -> int:
                              f"compare later with: lb6 run --golden {wanted['json']}",
                              style="green"), soft_wrap=True)
     if "mermaid" in wanted:
-        from lb6.model.exporters.mermaid import to_mermaid
+        from ...model.exporters.mermaid import to_mermaid
         write_text(wanted["mermaid"], to_mermaid(result, args.max_steps), "diagram")
         if wanted["mermaid"] != "-":
             notes.print(Text(f"wrote {wanted['mermaid']}: a Mermaid sequence diagram",
@@ -86,8 +86,8 @@ def cmd_export(args) -> int:
 
 def cmd_run_golden(args) -> int:
     from rich.text import Text
-    from lb6.model.exporters.golden import compare, golden_runs, load_golden
-    from lb6.model.engine.runner import run_scenario, to_json
+    from ...model.exporters.golden import compare, golden_runs, load_golden
+    from ...model.engine.runner import run_scenario, to_json
     if args.json:
         error("--golden prints a comparison, not JSON; drop --json (or run without --golden)")
         return EXIT_BAD_INPUT

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from lb6.model.scenario import library
+from ...model.scenario import library
 
 DESCRIPTION = """\
 Step through how the Azure Basic Load Balancer carries IPv6 and dual-stack traffic.

@@ -12,7 +12,7 @@ from pathlib import Path
 def print_result(console, result, quiet: bool = False) -> None:
     from rich.rule import Rule
     from rich.text import Text
-    from lb6.tui import present
+    from .. import present
     eng = result.engine
     sc = result.scenario
     console.print(Rule(Text(f"{sc.title}  ({sc.name}, seed {eng.seed})"), align="left"))

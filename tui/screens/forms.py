@@ -17,9 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from lb6.model.catalogue import CATALOGUE
-from lb6.tui import present
-from lb6.tui.widgets.rowkeys import FindingRow, TrafficWarningRow, WarningRow
+from ...model.catalogue import CATALOGUE
+from .. import present
+from ..widgets.rowkeys import FindingRow, TrafficWarningRow, WarningRow
 
 FORM_CSS = """
 {name} {{ align: center middle; }}
@@ -95,7 +95,7 @@ class JumpScreen(Form):
             yield from self.buttons()
 
     def submit(self) -> None:
-        from lb6.model.scenario.durations import parse_duration
+        from ...model.scenario.durations import parse_duration
         text = self.query_one("#target", Input).value.strip()
         if not text:
             self.show_error("type a step number (120) or a time (1.5s, 4m)")

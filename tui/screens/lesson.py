@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from lb6.tui import present
-from lb6.tui.screens.forms import FORM_CSS, ClientForm, client_picker
+from .. import present
+from .forms import FORM_CSS, ClientForm, client_picker
 
 
 class QuestionScreen(ModalScreen[str | None]):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from textual.reactive import var
 
 if TYPE_CHECKING:
-    from lb6.tui.session import Session
+    from ..session import Session
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from textual.message import Message
 from textual.visual import visualize
 from textual.widgets import DataTable, Static
 
-from lb6.model.catalogue import CATALOGUE
-from lb6.tui import present
-from lb6.tui.widgets.catchup import CatchUpPane, Moment
-from lb6.tui.widgets.rowkeys import FindingRow, ProbeRow, TrafficWarningRow, WarningRow, row_key
+from ...model.catalogue import CATALOGUE
+from .. import present
+from .catchup import CatchUpPane, Moment
+from .rowkeys import FindingRow, ProbeRow, TrafficWarningRow, WarningRow, row_key
 
 
 class Inspector(CatchUpPane, VerticalScroll):

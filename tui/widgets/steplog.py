@@ -15,9 +15,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from lb6.tui import present
-from lb6.tui.widgets.catchup import CatchUpPane, Moment
-from lb6.tui.widgets.linetext import text_strip
+from .. import present
+from .catchup import CatchUpPane, Moment
+from .linetext import text_strip
 
 CURRENT = Style(reverse=True, bold=True)
 FUTURE = Style(dim=True)

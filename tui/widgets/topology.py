@@ -20,10 +20,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from lb6.model.deployment.node_ids import NAT_RULE, POOL, PROBE, RULE, split_node_id
-from lb6.model.net.addressing import IPv4, IPv6
-from lb6.model.deployment.nodes import Client, DnsName, Frontend, Host, LbRule, InboundNatRule, BackendPool, Probe, Vm
-from lb6.model.world.trace import FAILURES
+from ...model.deployment.node_ids import NAT_RULE, POOL, PROBE, RULE, split_node_id
+from ...model.net.addressing import IPv4, IPv6
+from ...model.deployment.nodes import Client, DnsName, Frontend, Host, LbRule, InboundNatRule, BackendPool, Probe, Vm
+from ...model.world.trace import FAILURES
 
 MAX_PER_COLUMN = 24  # a 300-VM pool shows the first ones and a count, not 300 boxes
 
