@@ -20,7 +20,7 @@ import heapq
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from . import events as _events  # noqa: F401  (registers handlers)
+from .events import validate_injected  # importing events registers its handlers
 from . import timetravel
 from .timeline import Records, Timeline
 from .timetravel import TimeTravel, collector_paused
@@ -48,6 +48,7 @@ class Engine:
         self.records = Records(self)        # the steps up to the current one
         self.state = State(scenario.topology, scenario.raw, self.seed)
         self._travel = TimeTravel(self.state)
+        self._looking = 0                   # how many lookaheads are open: no injection then
         self._bootstrap()
         self._travel.begin()                # checkpoint 0: the state as set up
         # Steps share equal node names and refs: a million steps repeat a few hundred values.
@@ -154,12 +155,11 @@ class Engine:
         with collector_paused():
             saved = self._travel.save()
             position, last, known = self._position, self._last, self.known
-            injections = len(self._injections)
+            self._looking += 1
             try:
                 yield self
             finally:
-                if len(self._injections) != injections:
-                    raise RuntimeError("an injection inside a lookahead cannot be undone")
+                self._looking -= 1
                 self._travel.resume(saved)
                 self._position, self._last = position, last
                 if not keep and self.known > known:
@@ -275,7 +275,10 @@ class Engine:
         one and forward again replays it: the future a learner saw stays the same. Injecting
         discards any injection that belonged to the future past the current step.
         """
-        from .events import validate_injected
+        if self._looking:
+            # Refused before anything changes: an injection drops the known future, which a
+            # lookahead could not put back.
+            raise RuntimeError("an injection inside a lookahead cannot be undone")
         validate_injected(self, event)
         position = self._position
         self._injections = [i for i in self._injections if i[0] <= position]

@@ -153,12 +153,18 @@ def engine_of(scenario):
     return eng
 
 
-def test_no_injection_inside_a_lookahead():
+def test_no_injection_inside_a_lookahead_and_the_engine_is_as_before():
     eng = engine(BUSY)
+    eng.goto(40)
+    eng.goto(5)  # 40 steps known, at step 5: an injection would drop 35 of them
+    before = whole(eng)
     with pytest.raises(RuntimeError, match="lookahead"):
         with eng.lookahead():
+            eng.step()
             eng.inject(TimedEvent(eng.now, "connect", ConnectSpec(
                 id="live", client="vera", to=FE_V4, port=80), -1, "live"))
+    assert whole(eng) == before
+    assert eng.known == 40
 
 
 # ---- checked replays and the typed mark ------------------------------------------------------------
