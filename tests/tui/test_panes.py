@@ -97,3 +97,19 @@ async def test_the_flow_summary_keeps_a_bracketed_ipv6_filter():
         app.query_one("#flow-filter").value = "[b]"
         await pilot.pause()
         assert "matching '[b]'" in rendered(app.query_one("#flow-summary"))
+
+
+def test_a_finding_row_opens_the_finding_it_showed_even_after_the_findings_changed():
+    """The warnings table keys a finding's row by the finding itself: a `set` that changes the
+    configuration after the table was painted cannot make the row open another finding, or
+    fail on an index that is gone."""
+    from types import SimpleNamespace
+
+    from lb6.tui.screens.forms import WarningScreen
+    from lb6.tui.session import Session
+
+    shown = Session(load_scenario(library.find("dual_stack_web_farm"))).findings[0]
+    now = SimpleNamespace(findings=[])  # the findings after a change: that one is gone
+    dialog = WarningScreen.for_row(now, FindingRow(0, shown))
+    assert (dialog.entry.id, dialog.subject, dialog.message) == \
+        (shown.id, shown.subject, shown.message)

@@ -329,9 +329,10 @@ class WarningScreen(AnswerOnce, ModalScreen[int | None]):
                           and w.subject == subject and w.n <= session.position]
                 steps = [(w.n, session.step_at(w.n).reason) for w in raised[:50]]
                 message = raised[0].message if raised else ""
-            case FindingRow(index=index):
-                finding = session.findings[index]
+            case FindingRow(finding=finding):
                 wid, subject, message, steps = finding.id, finding.subject, finding.message, []
+            case _:
+                raise TypeError(f"not a row of the warnings table: {key!r}")
         return cls(CATALOGUE[wid], subject, message, steps)
 
     def compose(self) -> ComposeResult:

@@ -131,7 +131,7 @@ class WarningsTable(CatchUpPane, DataTable):
             self.add_row(*present.warning_cells(items),
                          key=TrafficWarningRow(wid, subject))  # type: ignore[arg-type]
         for i, f in enumerate(findings):
-            self.add_row(*present.finding_cells(f), key=FindingRow(i))  # type: ignore[arg-type]
+            self.add_row(*present.finding_cells(f), key=FindingRow(i, f))  # type: ignore[arg-type]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

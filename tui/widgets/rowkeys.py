@@ -31,9 +31,12 @@ class TrafficWarningRow:
 
 @dataclass(frozen=True)
 class FindingRow:
-    """A configuration finding: its place in the session's list of findings at this step."""
+    """A configuration finding as the table showed it (its place in the list keeps two equal
+    findings apart): the dialog reads the finding from the key, so a change of configuration
+    after the table was painted cannot point it at another one."""
 
     index: int
+    finding: object  # lb6.model.catalogue.Finding, frozen and hashable
 
 
 WarningRow = TrafficWarningRow | FindingRow
