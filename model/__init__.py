@@ -9,10 +9,12 @@ Cut along its dependencies, each part importing only the parts listed before it:
 - `world`        the simulation's mutable state and its records (flows, probes, SNAT, steps)
 - `behaviours`   what Azure does, one decision per handler: DNS, rules, NAT, NSG, probes, SNAT
 - `catalogue`    every behaviour with its stable ID and facts, and the static checks
+- `exporters`    pcapng, Mermaid and golden traces written from a run
 - `scenario`     the scenario format: schema, YAML with lines, validation, shipped scenarios
 - `engine`       the stepping engine, its timeline and time travel, and the headless runner
-- `teaching`     lessons (predict, then reveal) and the twin-stack comparison
 - `importers`    ARM templates, az CLI and PowerShell scripts read into scenario data
-- `exporters`    pcapng, Mermaid and golden traces written from a run
+- `teaching`     lessons (predict, then reveal) and the twin-stack comparison
 - `inputs`       the one door: open any input lb6 reads
+
+tests/test_import_cycles.py holds these layers (parts on one line of its LAYERS share a layer).
 """

@@ -346,7 +346,3 @@ class Topology:
 
 def _member_order(m: PoolMember) -> tuple[str, str, str]:
     return (m.vm, m.nic, m.ip_config)
-
-
-def families_of(vm: Vm) -> tuple[str, ...]:
-    return tuple(f for f in (IPv4, IPv6) if vm.address(f))

@@ -12,6 +12,9 @@ from ..scenario.setpath import apply_set, topology_from_raw
 from ..world.state import Conn
 from ..world import trace as d
 from ..deployment.node_ids import CLIENT, LB, VM, node_id
+from ..behaviours.client import begin_inbound
+from ..behaviours.outbound import begin_outbound
+from ..behaviours.probing import restart_probes
 
 
 @handler("timeline")
@@ -29,7 +32,6 @@ def dispatch(eng, ev: TimedEvent) -> None:
 
 
 def _connect(eng, ev: TimedEvent) -> None:
-    from ..behaviours.client import begin_inbound
     b = ev.body
     conn = Conn(ev.conn_id, "inbound", b.client, b.to, b.protocol, b.port)
     _copy_traffic_settings(conn, b)
@@ -40,7 +42,6 @@ def _connect(eng, ev: TimedEvent) -> None:
 
 
 def _outbound(eng, ev: TimedEvent) -> None:
-    from ..behaviours.outbound import begin_outbound
     b = ev.body
     conn = Conn(ev.conn_id, "outbound", b.vm, b.to, b.protocol, b.port)
     _copy_traffic_settings(conn, b)
@@ -128,7 +129,6 @@ def _start_vm(eng, ev: TimedEvent) -> None:
             ps.stopped = False
             ps.state = DOWN
             ps.streak = 0
-    from ..behaviours.probing import restart_probes
     restart_probes(eng, vm)
     eng.emit(node_id(VM, vm), "event", d.CONFIG_CHANGED,
              f"{vm} starts; it rejoins rotation once its probe succeeds the required number of "

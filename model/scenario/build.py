@@ -11,12 +11,12 @@ import ipaddress
 from collections import Counter
 
 from ..net.addressing import IPv4, IPv6, AddressError, parse_address, parse_network
-from ..errors import BuildError, Path, Problem
+from ..errors import BuildError, Path, Problem, format_path
 from ..deployment.nodes import (
     BackendPool, Client, DnsName, DnsRecord, Frontend, Host, InboundNatRule, IpConfig, LbRule,
     LoadBalancer, Nic, Nsg, NsgRule, PoolMember, Probe, PublicIp, Service, Subnet, VNet, Vm,
 )
-from ..behaviours.nsg import default_rules
+from ..behaviours.nsg import default_rules, parse_port_range
 from .schema import ScenarioSpec
 from ..deployment.topology import Topology
 
@@ -45,7 +45,6 @@ class _Builder:
 
     def unique_names(self, items, path: Path, what: str) -> None:
         """Point at each repeat (not the first use), naming where the name was first given."""
-        from ..errors import format_path
         first: dict[str, int] = {}
         for idx, item in enumerate(items):
             if item.name in first:
@@ -69,7 +68,6 @@ class _Builder:
             self.problem(path, str(exc))
             return None
         if value in self.used:
-            from ..errors import format_path
             self.problem(path, f"address {value} is already used at {format_path(self.used[value])}")
             return None
         self.used[value] = path
@@ -305,7 +303,6 @@ class _Builder:
                                "AzureLoadBalancer")
 
     def _check_port_range(self, text: str, path: Path) -> None:
-        from ..behaviours.nsg import parse_port_range
         try:
             parse_port_range(text)
         except ValueError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any, Callable
 
+from ..catalogue import CATALOGUE
 from ..deployment.topology import Topology
 from ..errors import BuildError, Path, Problem, ScenarioError
 from ..net.addressing import AddressError, parse_address
@@ -166,7 +167,6 @@ class _Checker:
         return events
 
     def expectations(self, events) -> None:
-        from ..catalogue import CATALOGUE
         t = self.topology
         for i, ex in enumerate(self.spec.expect):
             path = ("expect", i)
