@@ -130,10 +130,28 @@ def build_graph(t) -> nx.MultiDiGraph:
             link(node_id(POOL, p.name), node_id(VM, vm), MEMBER, family, members=tuple(members))
     for vm in t.vms:
         _link_nsgs(t, vm, add, link)
-        for family in (IPv4, IPv6):
-            for fe in t.outbound_frontends(vm.name, family):
-                link(node_id(VM, vm.name), node_id(FRONTEND, fe), LEAVES_BY, family)
+    _link_egress(g, t, link)
     return g
+
+
+def _link_egress(g, t, link) -> None:
+    """vm → frontend, per family: the frontends of the rules that reach the VM, which are where
+    its outbound connections may leave (fact 113). Read off the graph's own inbound paths
+    (frontend → rule → pool → vm), so it is a second answer beside `Topology.outbound_frontends`,
+    not a copy of it."""
+    for vm in t.vms:
+        vid = node_id(VM, vm.name)
+        for family in (IPv4, IPv6):
+            found = set()
+            for pool, _, member in g.in_edges(vid, data=True):
+                if member["label"] != MEMBER or member["family"] != family:
+                    continue
+                for rule, _, fwd in g.in_edges(pool, data=True):
+                    if fwd["label"] == FORWARDS and fwd["family"] == family:
+                        found.update(fe for fe, _, m in g.in_edges(rule, data=True)
+                                     if m["label"] == MATCHES)
+            for fe in sorted(found):
+                link(vid, fe, LEAVES_BY, family)
 
 
 def _link_nsgs(t, vm, add, link) -> None:
