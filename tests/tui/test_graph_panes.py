@@ -9,6 +9,7 @@ from lb6.model.engine.engine import Engine
 from lb6.model.scenario import library
 from lb6.model.scenario.document import load_scenario
 from lb6.tui.widgets.panes import ProbesTable
+from lb6.tui.widgets.topology import TopologyMap
 from lb6.tui.widgets.rowkeys import ProbeRow
 
 
@@ -34,3 +35,6 @@ def test_the_map_keeps_the_unprobed_family_in_rotation():
     t = eng.topology
     assert t.rotation("web1", "IPv6", eng.state.probes) == "down"
     assert t.rotation("web1", "IPv4", eng.state.probes) == "up"
+    # ...and the map draws what the graph says: web1's IPv4 endpoint up, its IPv6 one down.
+    label, down = TopologyMap(SimpleNamespace(engine=eng))._vm_label(t.vm_by_name["web1"], t)
+    assert "v4▲ v6▼" in label.plain and down
