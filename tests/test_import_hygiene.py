@@ -50,3 +50,16 @@ def test_check_and_run_leave_networkx_and_the_importers_unloaded():
                          cwd=MODEL_DIR.parent)
     loaded = out.stdout.strip().splitlines()[-1]
     assert loaded == "LOADED", loaded
+
+
+def test_the_ui_reads_the_engine_through_its_public_api():
+    """PRODUCT.md: tui/ drives the engine only through its public API and renders what the
+    engine records; the mutable state behind it (`engine.state`) is the engine's own."""
+    import re
+
+    import lb6.tui as tui
+    offenders = [f"{p.relative_to(Path(tui.__file__).parent)}:{n}"
+                 for p in Path(tui.__file__).parent.rglob("*.py")
+                 for n, line in enumerate(p.read_text().splitlines(), 1)
+                 if re.search(r"engine\.state\b", line)]
+    assert offenders == [], offenders

@@ -155,7 +155,7 @@ class Lb6App(App):
         through `moment` (each bound to it)."""
         s = self.session
         self.sub_title = present.status_line(
-            s.position, s.known, s.now, len(s.engine.state.flows), self.playback.speed,
+            s.position, s.known, s.now, s.engine.flow_count, self.playback.speed,
             self.playback.playing, self.lesson.score if self.lesson is not None else None)
         self.lessons.show_narration()
         self.moment = Moment.of(s)

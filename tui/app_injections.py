@@ -48,8 +48,8 @@ class InjectionController:
         self.app.push_screen(ServiceScreen(services), lambda a: a and self.app.inject(*a))
 
     def vm_power(self) -> None:
-        s = self.app.session.engine.state
-        vms = [(vm.name, s.vm_running.get(vm.name, True)) for vm in s.topology.vms]
+        engine = self.app.session.engine
+        vms = [(vm.name, engine.running(vm.name)) for vm in engine.topology.vms]
         self.app.push_screen(VmPowerScreen(vms), lambda a: a and self.app.inject(*a))
 
     def set_config(self) -> None:

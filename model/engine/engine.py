@@ -309,6 +309,19 @@ class Engine:
     def flows(self):
         return self.state.flows.values()
 
+    @property
+    def flow_count(self) -> int:
+        return len(self.state.flows)
+
+    def running(self, vm: str) -> bool:
+        """Is the VM running now (a stopped VM is out of rotation and unprobed, fact 81)?"""
+        return self.state.vm_running.get(vm, True)
+
+    @property
+    def probe_map(self):
+        """(probe, VM) → its probe state, read-only, for the graph's rotation queries."""
+        return self.state.probes
+
     def probe_states(self) -> list[ProbeState]:
         return [self.state.probes[k] for k in sorted(self.state.probes)]
 

@@ -199,8 +199,8 @@ class TopologyMap(Horizontal):
         return Text(name), False
 
     def _vm_label(self, vm: Vm, t) -> tuple[Text, bool]:
-        s = self.session.engine.state
-        running = s.vm_running.get(vm.name, True)
+        engine = self.session.engine
+        running = engine.running(vm.name)
         text = Text(f"▣ {vm.name}", style="bold")
         if not running:
             text.append(" stopped", style="red")
@@ -212,7 +212,7 @@ class TopologyMap(Horizontal):
             if address is None:
                 continue
             addresses.append(address)
-            state = t.rotation(vm.name, family, s.probes)
+            state = t.rotation(vm.name, family, engine.probe_map)
             up = state != "down"
             any_down |= not up
             mark = "▲" if up else "▼"
