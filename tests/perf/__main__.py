@@ -264,7 +264,31 @@ def bench_scale(vms: int, repeats: int) -> tuple[list[Row], dict]:
                                 f"wall {took * 1000:,.0f} ms", cpu * 1000, "ms CPU",
                                 f"{base_cpu * 1000:.0f} ms CPU `lb6 --help`",
                                 cpu / base_cpu, "< 2000 ms", cpu < 2 and code in (0, 1)))
+        rows.append(_graph_row(scenario, vms, raw))
     return rows, raw
+
+
+def _graph_row(scenario: Path, vms: int, raw: dict) -> Row:
+    """What the topology graph costs the explorer (check and run never build it): importing
+    networkx in a fresh interpreter, and building the graph of a loaded scenario, best of 5."""
+    import time
+
+    from lb6.model.deployment.graph import build_graph
+    from lb6.model.scenario.document import load_scenario
+    code = "import time; t = time.perf_counter(); import networkx; print(time.perf_counter() - t)"
+    imported = float(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                    text=True, check=True).stdout)
+    topology = load_scenario(scenario).topology
+    builds = []
+    for _ in range(5):
+        start = time.perf_counter()
+        g = build_graph(topology)
+        builds.append(time.perf_counter() - start)
+    raw["graph"] = {"import_networkx_s": imported, "build_s": min(builds),
+                    "nodes": g.number_of_nodes(), "edges": g.number_of_edges()}
+    return row("scale", f"topology graph, {vms} VMs: {g.number_of_nodes()} nodes, "
+               f"{g.number_of_edges()} edges (networkx import {imported * 1000:.0f} ms)",
+               min(builds) * 1000, "ms", None, None, "explorer only", None)
 
 
 # ---- the table ------------------------------------------------------------------------------
