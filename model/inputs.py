@@ -23,7 +23,7 @@ from .scenario import library
 from .scenario.document import Scenario, load_scenario_data, read_text, load_scenario_text
 
 if TYPE_CHECKING:  # the importers load only for an input that needs them
-    from .importers.common import Deployment, Note
+    from .importers.resources import Deployment, Note
 
 
 @dataclass
@@ -82,7 +82,7 @@ def load_text(text: str, source: str, format: str | None = None,
             f"--parameters applies to ARM templates only, and {source} is read as {fmt}")])
     if fmt == "scenario":
         return Loaded(load_scenario_text(text, source), fmt)
-    from .importers.common import to_scenario
+    from .importers.mapping import to_scenario
     dep = read_deployment(text, source, fmt, parameters_text, parameters_source)
     title = dep.title or f"{FsPath(source).name} ({IMPORTED_KIND[fmt]})"
     data, locate = to_scenario(dep, title)

@@ -3,8 +3,8 @@
 Each importer reads its format into a `resources.Deployment` (Azure's own object model, with the
 place in the file each object came from) and `mapping.to_scenario` turns that into the same
 plain data a scenario YAML file holds. The data is then validated by the scenario loader, so
-imported deployments and hand-written scenarios obey one set of rules. `common` hands on the
-names callers import; `detect` tells the formats apart without loading any importer.
+imported deployments and hand-written scenarios obey one set of rules. `detect` tells the
+formats apart without loading any importer.
 
 - ARM: `arm` (the reader) on `arm_document` (evaluation through `expressions`, over
   `jsonpos`), with `arm_parameters`, `arm_network`, `arm_lb` and `arm_compute`;

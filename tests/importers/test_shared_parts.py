@@ -18,12 +18,14 @@ BASE = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/lb6-
 
 
 def test_the_importer_faces_still_hand_on_their_callers_names():
-    from lb6.model.importers import common
+    from lb6.model.importers import mapping, resources, scenario_file
     from lb6.model.importers.detect import detect
     from lb6.model.importers.azcli import read_azcli
     assert callable(detect) and callable(read_azcli) and callable(read_template)
-    for name in ("to_scenario", "scenario_yaml", "Deployment", "Note", "Origin", "fail"):
-        assert hasattr(common, name), name
+    for module, name in ((mapping, "to_scenario"), (scenario_file, "scenario_yaml"),
+                         (resources, "Deployment"), (resources, "Note"), (resources, "Origin"),
+                         (resources, "fail")):
+        assert hasattr(module, name), name
     from lb6.model.exporters.pcap import (  # noqa: F401
         INTERFACES, INTERNET, VNET, export_pcapng, http_request, http_response, plan_capture,
         read_pcapng, tls_record, write_pcapng,

@@ -110,7 +110,7 @@ def _sniff(target: str) -> str | None:
 
 
 def cmd_import(args) -> int:
-    from ...model.importers.common import scenario_yaml
+    from ...model.importers.scenario_file import scenario_yaml
     from ...model.inputs import open_input
     loaded = open_input(args.target, getattr(args, "format", None),
                         getattr(args, "parameters", None))
