@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..net.addressing import canonical
@@ -29,6 +30,22 @@ class Result:
     @property
     def passed(self) -> bool:
         return all(v.passed for v in self.verdicts)
+
+
+@dataclass(frozen=True)
+class ConnectionTally:
+    """How the run's connections ended: a scenario's expectations may pin only a few of them,
+    so a PASS line alone hides a connection nobody wrote an expectation for."""
+    total: int
+    failed: int
+    dispositions: tuple[tuple[str, int], ...]   # each failed outcome and its count, first seen first
+
+
+def tally_connections(engine: Engine) -> ConnectionTally:
+    """Count the connections that ended `failed`, by the disposition that ended them."""
+    conns = engine.connections()
+    outcomes = Counter(c.outcome or "unknown" for c in conns if c.status == "failed")
+    return ConnectionTally(len(conns), sum(outcomes.values()), tuple(outcomes.items()))
 
 
 def describe(ex: ExpectSpec) -> str:

@@ -39,7 +39,19 @@ def print_result(console, result, quiet: bool = False) -> None:
                   style="bold green" if result.passed else "bold red")
     console.print(Text.assemble(status, f"  {sc.name}: {len(eng.records)} steps, "
                                         f"{sum(v.passed for v in result.verdicts)}/"
-                                        f"{len(result.verdicts)} expectations"), soft_wrap=True)
+                                        f"{len(result.verdicts)} expectations, "
+                                        f"{failed_connections(result)}"), soft_wrap=True)
+
+
+def failed_connections(result) -> str:
+    """`2 of 6 connections failed (dropped-nsg 2)`: the summary line's word on connections, so
+    `run -q` shows a drop that no expectation pins (the `--json` document already lists them)."""
+    from ...model.engine.runner import tally_connections
+    tally = tally_connections(result.engine)
+    text = f"{tally.failed} of {tally.total} connection{'s' if tally.total != 1 else ''} failed"
+    if tally.dispositions:
+        text += " (" + ", ".join(f"{d} {n}" for d, n in tally.dispositions) + ")"
+    return text
 
 
 def golden_table(diff, golden_name: str):
