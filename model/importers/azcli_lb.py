@@ -30,7 +30,8 @@ def public_ip_create(cmd: Command):
     return network_id("publicIPAddresses", name)
 
 
-def _pip_ref(cmd: Command, value: str, option: str, create_version: str = "IPv4") -> str:
+def _pip_ref(cmd: Command, value: str, option: str, create_version: str = "IPv4",
+             why: str | None = None) -> str:
     name = c.last_segment(value)
     if name not in cmd.r.dep.public_ips:
         # az network lb create --public-ip-address NEW creates it, as az does.
@@ -40,8 +41,8 @@ def _pip_ref(cmd: Command, value: str, option: str, create_version: str = "IPv4"
         pip.location = c.normalise_location(cmd.get("--location"))
         pip.dns_label = cmd.get("--public-ip-dns-name")
         cmd.r.dep.public_ips[name] = pip
-        cmd.r.dep.note(f"public IP '{name}' is not created earlier in the script; lb6 creates it "
-                       f"as `{cmd.what}` would (IPv4, Dynamic)", c.Origin(cmd.line))
+        cmd.r.dep.note(why or f"public IP '{name}' is not created earlier in the script; lb6 "
+                       f"creates it as `{cmd.what}` would (IPv4, Dynamic)", c.Origin(cmd.line))
     return name
 
 
@@ -67,6 +68,17 @@ def lb_create(cmd: Command):
         cmd.read.update({"--subnet", "--private-ip-address", "--vnet-name"})
         cmd.r.dep.note(f"load balancer '{name}' has an internal frontend; lb6 models "
                        "Internet-facing frontends only", c.Origin(cmd.line))
+    elif not cmd.has("--public-ip-address"):
+        # Neither a public IP nor a subnet: az deploys a new public IP named PublicIP<lb name>
+        # (Dynamic on Basic) behind the default frontend, so the script's rules have one to use.
+        # An explicit empty `--public-ip-address ""` still means none, as in az.
+        pip_name = f"PublicIP{name}"
+        why = (f"load balancer '{name}' has no --public-ip-address or --subnet; lb6 creates "
+               f"frontend '{fe_name}' and public IP '{pip_name}' (IPv4, Dynamic) as `{cmd.what}` "
+               "does")
+        lb.frontends.append(c.Frontend(fe_name, cmd.origin(f"frontend '{fe_name}'"),
+                                       _pip_ref(cmd, pip_name, "the default of "
+                                                "--public-ip-address", why=why)))
     pool = cmd.get("--backend-pool-name", default=f"{name}bepool")
     lb.pools.append(c.Pool(pool, cmd.origin(f"backend pool '{pool}'")))
     return network_id("loadBalancers", name)
