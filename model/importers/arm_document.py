@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import Path, Problem, ScenarioError
+from ..errors import Path, Problem, ScenarioError, format_path
 from . import resources as c
 from .expressions import Context, ExprError, evaluate_string
-from .jsonpos import JsonProblem, LocatedJson, load_json
+from .jsonpos import DuplicateKey, JsonProblem, LocatedJson, load_json
 
 MAX_COPY = 800  # the template engine's own limit on a copy loop
 
@@ -68,11 +68,17 @@ class TemplateDocument:
     def __init__(self, text: str, source: str, parameters_text: str | None = None,
                  parameters_source: str | None = None):
         self.source = source
-        self.doc = self._load(text, source)
+        repeats: list[tuple[str, DuplicateKey]] = []
+        self.doc = self._load(text, source, repeats)
         self.params_source = parameters_source
-        self.params_doc = (self._load(parameters_text, parameters_source or "<parameters>")
+        self.params_doc = (self._load(parameters_text, parameters_source or "<parameters>",
+                                      repeats)
                            if parameters_text is not None else None)
         self.dep = c.Deployment("template", source=source)
+        for where, dup in repeats:
+            self.dep.note(f"'{dup.path[-1]}' is given twice (lines {dup.first_line} "
+                          f"and {dup.line}); lb6 keeps the last value, as Azure's tools do",
+                          c.Origin(dup.line, dup.path), source=where)
         self.param_values: dict[str, Any] = {}
         self.param_defs: dict[str, dict] = {}
         self.var_values: dict[str, Any] = {}
@@ -84,11 +90,18 @@ class TemplateDocument:
 
     # ---- errors -------------------------------------------------------------------------
 
-    def _load(self, text: str, source: str) -> LocatedJson:
+    def _load(self, text: str, source: str,
+              repeats: list[tuple[str, DuplicateKey]]) -> LocatedJson:
+        # A key given twice is kept, last value winning: az reads the files with Python's json
+        # and Azure PowerShell with Json.NET, both of which keep the last, and Resource Manager
+        # accepts such templates. Refusing them would stop inputs Azure deploys.
+        duplicates: list[DuplicateKey] = []
         try:
-            return load_json(text)
+            doc = load_json(text, duplicates)
         except JsonProblem as exc:
             raise ScenarioError(source, [exc.problem]) from None
+        repeats.extend((source, dup) for dup in duplicates)
+        return doc
 
     def origin(self, path: Path, what: str = "", doc: LocatedJson | None = None) -> c.Origin:
         doc = doc or self.doc

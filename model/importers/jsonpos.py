@@ -8,6 +8,8 @@ what was expected there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import Path, Problem
 from ..scenario.yamlsource import Located
 
@@ -27,12 +29,21 @@ LocatedJson = Located
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A property given twice in one object: where it first stood and the line that won."""
+    path: Path
+    first_line: int
+    line: int
+
+
 class _Reader:
-    def __init__(self, text: str):
+    def __init__(self, text: str, duplicates: list[DuplicateKey] | None = None):
         self.text = text
         self.pos = 0
         self.line = 1
         self.lines: dict[Path, int] = {}
+        self.duplicates = duplicates
 
     def fail(self, message: str, path: Path = ()) -> None:
         raise JsonProblem(Problem(f"JSON syntax error: {message}", path, self.line))
@@ -93,7 +104,15 @@ class _Reader:
             key_line = self.line
             key = self.string(path)
             if key in out:
-                raise JsonProblem(Problem(f"duplicate property '{key}'", path + (key,), key_line))
+                if self.duplicates is None:
+                    raise JsonProblem(Problem(f"duplicate property '{key}'", path + (key,),
+                                              key_line))
+                # The later value wins, as in Azure's readers; forget the lines of the earlier
+                # one so an error in the value kept points at the line that gave it.
+                where = path + (key,)
+                self.duplicates.append(DuplicateKey(where, self.lines[where], key_line))
+                for p in [p for p in self.lines if p[:len(where)] == where]:
+                    del self.lines[p]
             if self.peek() != ":":
                 self.fail(f"expected ':' after property name '{key}'", path + (key,))
             self.pos += 1
@@ -183,9 +202,13 @@ class _Reader:
                 self.fail(f"'{token}' is not a number", path)
 
 
-def load_json(text: str) -> LocatedJson:
-    """Parse JSON (with comments); raise JsonProblem naming the line on any syntax error."""
-    reader = _Reader(text)
+def load_json(text: str, duplicates: list[DuplicateKey] | None = None) -> LocatedJson:
+    """Parse JSON (with comments); raise JsonProblem naming the line on any syntax error.
+
+    A property given twice in one object is an error, unless the caller passes a `duplicates`
+    list: then the last value is kept and each repeat is recorded there for a note.
+    """
+    reader = _Reader(text, duplicates)
     data = reader.value((), 0)
     if reader.peek():
         reader.fail("unexpected text after the end of the JSON document")

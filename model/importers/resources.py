@@ -40,9 +40,11 @@ class Note:
 
     message: str
     origin: Origin = field(default_factory=Origin)
+    source: str | None = None   # set when the note is about another file (a parameters file)
 
     def location(self, source: str) -> str:
-        return Problem(self.message, self.origin.path, self.origin.line).location(source)
+        return Problem(self.message, self.origin.path,
+                       self.origin.line).location(self.source or source)
 
     def render(self, source: str) -> str:
         return f"{self.location(source)}: {self.message}"
@@ -217,8 +219,8 @@ class Deployment:
     # where that object is declared; filled by to_scenario.
     subjects: dict[str, Origin] = field(default_factory=dict)
 
-    def note(self, message: str, origin: Origin | None = None) -> None:
-        self.notes.append(Note(message, origin or Origin()))
+    def note(self, message: str, origin: Origin | None = None, source: str | None = None) -> None:
+        self.notes.append(Note(message, origin or Origin(), source))
 
     def note_skipped(self, skipped: dict[str, list[int]]) -> None:
         """One note per kind of script command lb6 passed over, with the lines it stood on."""
