@@ -17,6 +17,7 @@ from ..errors import Path, Problem, ScenarioError
 from . import resources as c
 from .expressions import Context, ExprError, evaluate_string
 from .jsonpos import JsonProblem, LocatedJson, load_json
+from .names import FoldedDict, fold, folded_tree
 
 MAX_COPY = 800  # the template engine's own limit on a copy loop
 
@@ -85,10 +86,14 @@ class TemplateDocument:
     # ---- errors -------------------------------------------------------------------------
 
     def _load(self, text: str, source: str) -> LocatedJson:
+        """The document with ARM's case-insensitive property names: every object is a
+        FoldedDict, so a reader's `props.get("frontendIPConfigurations")` finds a template's
+        `frontendIpConfigurations`, and its line is found whatever the path's spelling."""
         try:
-            return load_json(text)
+            loaded = load_json(text)
         except JsonProblem as exc:
             raise ScenarioError(source, [exc.problem]) from None
+        return _FoldedLines(folded_tree(loaded.data), loaded.lines)
 
     def origin(self, path: Path, what: str = "", doc: LocatedJson | None = None) -> c.Origin:
         doc = doc or self.doc
@@ -114,9 +119,9 @@ class TemplateDocument:
         if isinstance(value, list):
             return [self.evaluate(v, ctx, path + (i,)) for i, v in enumerate(value)]
         if isinstance(value, dict):
-            out = {}
+            out = FoldedDict()
             for k, v in value.items():
-                if k == "copy" and isinstance(v, list) and path and path[-1] == "properties":
+                if fold(k) == "copy" and isinstance(v, list) and path and path[-1] == "properties":
                     continue
                 out[k] = self.evaluate(v, ctx, path + (k,))
             copies = value.get("copy")
@@ -367,3 +372,17 @@ def parse_child_id(ref: str) -> tuple[str | None, str, str | None, str | None]:
     if len(parts) >= 5:
         return rtype, parts[2], parts[3], parts[4]
     return rtype, parts[2], None, None
+
+
+class _FoldedLines(LocatedJson):
+    """A located JSON document whose paths match in any case, as ARM property names do."""
+
+    def __init__(self, data, lines):
+        super().__init__(data, {_fold_path(p): n for p, n in reversed(list(lines.items()))})
+
+    def line_of(self, path):
+        return super().line_of(_fold_path(path))
+
+
+def _fold_path(path) -> tuple:
+    return tuple(fold(p) if isinstance(p, str) else p for p in path)
