@@ -97,12 +97,13 @@ class TemplateDocument:
 
     def origin(self, path: Path, what: str = "", doc: LocatedJson | None = None) -> c.Origin:
         doc = doc or self.doc
-        return c.Origin(doc.line_of(path), tuple(path), what)
+        return c.Origin(doc.line_of(path), doc.spelled(path), what)
 
     def fail(self, path: Path, message: str, source: str | None = None,
              doc: LocatedJson | None = None) -> ScenarioError:
         doc = doc or self.doc
-        return ScenarioError(source or self.source, [Problem(message, tuple(path), doc.line_of(path))])
+        return ScenarioError(source or self.source,
+                             [Problem(message, doc.spelled(path), doc.line_of(path))])
 
     # ---- evaluation ---------------------------------------------------------------------
 
@@ -307,7 +308,7 @@ class TemplateDocument:
 
     def _field(self, path: Path, prop: str) -> tuple[int | None, Path]:
         full = path + ("properties", prop)
-        return self.doc.line_of(full), full
+        return self.doc.line_of(full), self.doc.spelled(full)
 
     def obj(self, value, path: Path, what: str) -> dict:
         """`value` if it is an object with a name, else an error naming the path."""
@@ -325,7 +326,7 @@ class TemplateDocument:
     def _fields(self, origin: c.Origin, path: Path, names) -> None:
         for n in names:
             full = path + ("properties", PROPERTY_OF[n])
-            origin.fields[n] = (self.doc.line_of(full), full)
+            origin.fields[n] = (self.doc.line_of(full), self.doc.spelled(full))
 
     def child_resources(self, parent: Instance, child_type: str) -> list[tuple[dict, Path]]:
         """Children declared as resources of their own (type `<parent type>/<child_type>`, name
@@ -375,13 +376,24 @@ def parse_child_id(ref: str) -> tuple[str | None, str, str | None, str | None]:
 
 
 class _FoldedLines(LocatedJson):
-    """A located JSON document whose paths match in any case, as ARM property names do."""
+    """A located JSON document whose paths match in any case, as ARM property names do;
+    `spelled` gives a path back as the file spells it, for messages."""
 
     def __init__(self, data, lines):
-        super().__init__(data, {_fold_path(p): n for p, n in reversed(list(lines.items()))})
+        items = list(lines.items())[::-1]  # reversed, so that the first spelling wins
+        super().__init__(data, {_fold_path(p): n for p, n in items})
+        self._spelling = {_fold_path(p): tuple(p) for p, _ in items}
 
     def line_of(self, path):
         return super().line_of(_fold_path(path))
+
+    def spelled(self, path) -> tuple:
+        path = tuple(path)
+        for cut in range(len(path), 0, -1):
+            known = self._spelling.get(_fold_path(path[:cut]))
+            if known is not None:
+                return known + path[cut:]
+        return path
 
 
 def _fold_path(path) -> tuple:
