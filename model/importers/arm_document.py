@@ -17,7 +17,7 @@ from ..errors import Path, Problem, ScenarioError
 from . import resources as c
 from .expressions import Context, ExprError, evaluate_string
 from .jsonpos import JsonProblem, LocatedJson, load_json
-from .names import FoldedDict, fold, folded_tree
+from .names import FoldedDict, declared, fold, folded_tree, same
 
 MAX_COPY = 800  # the template engine's own limit on a copy loop
 
@@ -151,7 +151,7 @@ class TemplateDocument:
         return n
 
     def parameter(self, name: str):
-        key = next((k for k in self.param_defs if k.lower() == str(name).lower()), None)
+        key = declared(self.param_defs, str(name))
         if key is None:
             known = ", ".join(self.param_defs) or "none"
             raise ExprError(f"parameters('{name}'): the template declares no such parameter "
@@ -160,11 +160,11 @@ class TemplateDocument:
 
     def variable(self, name: str):
         variables = self.doc.data.get("variables") or {}
-        key = next((k for k in variables if k.lower() == str(name).lower()), None)
+        key = declared(variables, str(name))
         if key is None:
             loops = variables.get("copy")
             for i, loop in enumerate(loops if isinstance(loops, list) else []):
-                if isinstance(loop, dict) and str(loop.get("name", "")).lower() == str(name).lower():
+                if isinstance(loop, dict) and same(str(loop.get("name", "")), str(name)):
                     cache = f"copy:{loop['name']}"
                     if cache not in self.var_values:
                         path = ("variables", "copy", i)

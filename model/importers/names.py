@@ -22,6 +22,13 @@ def same(a, b) -> bool:
     return a is not None and b is not None and fold(a) == fold(b)
 
 
+def declared(mapping, name):
+    """The key of `mapping` that is `name` in any case, spelled as declared; None if absent."""
+    if isinstance(mapping, FoldedDict):
+        return mapping.spelling(name) if name in mapping else None
+    return next((k for k in mapping if same(k, name)), None)
+
+
 class FoldedDict(dict):
     """A dict with case-insensitive string keys; iteration yields the first spelling set.
 
