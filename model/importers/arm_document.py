@@ -17,6 +17,7 @@ from ..errors import Path, Problem, ScenarioError, format_path
 from . import resources as c
 from .expressions import Context, ExprError, evaluate_string
 from .jsonpos import DuplicateKey, JsonProblem, LocatedJson, load_json
+from .names import FoldedDict, declared, fold, folded_tree, same
 
 MAX_COPY = 800  # the template engine's own limit on a copy loop
 
@@ -92,25 +93,30 @@ class TemplateDocument:
 
     def _load(self, text: str, source: str,
               repeats: list[tuple[str, DuplicateKey]]) -> LocatedJson:
-        # A key given twice is kept, last value winning: az reads the files with Python's json
-        # and Azure PowerShell with Json.NET, both of which keep the last, and Resource Manager
-        # accepts such templates. Refusing them would stop inputs Azure deploys.
+        """The document with ARM's case-insensitive property names: every object is a
+        FoldedDict, so a reader's `props.get("frontendIPConfigurations")` finds a template's
+        `frontendIpConfigurations`, and its line is found whatever the path's spelling.
+
+        A key given twice is kept, last value winning: az reads the files with Python's json
+        and Azure PowerShell with Json.NET, both of which keep the last, and Resource Manager
+        accepts such templates. Refusing them would stop inputs Azure deploys."""
         duplicates: list[DuplicateKey] = []
         try:
-            doc = load_json(text, duplicates)
+            loaded = load_json(text, duplicates)
         except JsonProblem as exc:
             raise ScenarioError(source, [exc.problem]) from None
         repeats.extend((source, dup) for dup in duplicates)
-        return doc
+        return _FoldedLines(folded_tree(loaded.data), loaded.lines)
 
     def origin(self, path: Path, what: str = "", doc: LocatedJson | None = None) -> c.Origin:
         doc = doc or self.doc
-        return c.Origin(doc.line_of(path), tuple(path), what)
+        return c.Origin(doc.line_of(path), doc.spelled(path), what)
 
     def fail(self, path: Path, message: str, source: str | None = None,
              doc: LocatedJson | None = None) -> ScenarioError:
         doc = doc or self.doc
-        return ScenarioError(source or self.source, [Problem(message, tuple(path), doc.line_of(path))])
+        return ScenarioError(source or self.source,
+                             [Problem(message, doc.spelled(path), doc.line_of(path))])
 
     # ---- evaluation ---------------------------------------------------------------------
 
@@ -127,9 +133,9 @@ class TemplateDocument:
         if isinstance(value, list):
             return [self.evaluate(v, ctx, path + (i,)) for i, v in enumerate(value)]
         if isinstance(value, dict):
-            out = {}
+            out = FoldedDict()
             for k, v in value.items():
-                if k == "copy" and isinstance(v, list) and path and path[-1] == "properties":
+                if fold(k) == "copy" and isinstance(v, list) and path and path[-1] == "properties":
                     continue
                 out[k] = self.evaluate(v, ctx, path + (k,))
             copies = value.get("copy")
@@ -158,7 +164,7 @@ class TemplateDocument:
         return n
 
     def parameter(self, name: str):
-        key = next((k for k in self.param_defs if k.lower() == str(name).lower()), None)
+        key = declared(self.param_defs, str(name))
         if key is None:
             known = ", ".join(self.param_defs) or "none"
             raise ExprError(f"parameters('{name}'): the template declares no such parameter "
@@ -167,11 +173,11 @@ class TemplateDocument:
 
     def variable(self, name: str):
         variables = self.doc.data.get("variables") or {}
-        key = next((k for k in variables if k.lower() == str(name).lower()), None)
+        key = declared(variables, str(name))
         if key is None:
             loops = variables.get("copy")
             for i, loop in enumerate(loops if isinstance(loops, list) else []):
-                if isinstance(loop, dict) and str(loop.get("name", "")).lower() == str(name).lower():
+                if isinstance(loop, dict) and same(str(loop.get("name", "")), str(name)):
                     cache = f"copy:{loop['name']}"
                     if cache not in self.var_values:
                         path = ("variables", "copy", i)
@@ -315,7 +321,7 @@ class TemplateDocument:
 
     def _field(self, path: Path, prop: str) -> tuple[int | None, Path]:
         full = path + ("properties", prop)
-        return self.doc.line_of(full), full
+        return self.doc.line_of(full), self.doc.spelled(full)
 
     def obj(self, value, path: Path, what: str) -> dict:
         """`value` if it is an object with a name, else an error naming the path."""
@@ -333,7 +339,7 @@ class TemplateDocument:
     def _fields(self, origin: c.Origin, path: Path, names) -> None:
         for n in names:
             full = path + ("properties", PROPERTY_OF[n])
-            origin.fields[n] = (self.doc.line_of(full), full)
+            origin.fields[n] = (self.doc.line_of(full), self.doc.spelled(full))
 
     def child_resources(self, parent: Instance, child_type: str) -> list[tuple[dict, Path]]:
         """Children declared as resources of their own (type `<parent type>/<child_type>`, name
@@ -380,3 +386,28 @@ def parse_child_id(ref: str) -> tuple[str | None, str, str | None, str | None]:
     if len(parts) >= 5:
         return rtype, parts[2], parts[3], parts[4]
     return rtype, parts[2], None, None
+
+
+class _FoldedLines(LocatedJson):
+    """A located JSON document whose paths match in any case, as ARM property names do;
+    `spelled` gives a path back as the file spells it, for messages."""
+
+    def __init__(self, data, lines):
+        items = list(lines.items())[::-1]  # reversed, so that the first spelling wins
+        super().__init__(data, {_fold_path(p): n for p, n in items})
+        self._spelling = {_fold_path(p): tuple(p) for p, _ in items}
+
+    def line_of(self, path):
+        return super().line_of(_fold_path(path))
+
+    def spelled(self, path) -> tuple:
+        path = tuple(path)
+        for cut in range(len(path), 0, -1):
+            known = self._spelling.get(_fold_path(path[:cut]))
+            if known is not None:
+                return known + path[cut:]
+        return path
+
+
+def _fold_path(path) -> tuple:
+    return tuple(fold(p) if isinstance(p, str) else p for p in path)

@@ -43,8 +43,7 @@ class NetworkReader(TemplateDocument):
                                   "(fact 159)", self.origin(spath))
             subnet = c.Subnet(str(s.get("name")), self.origin(spath, f"subnet '{s.get('name')}'"),
                               v4[0] if v4 else None)
-            subnet.origin.fields["prefix"] = (self.doc.line_of(spath + ("properties", "addressPrefix")),
-                                              spath + ("properties", "addressPrefix"))
+            subnet.origin.fields["prefix"] = self._field(spath, "addressPrefix")
             if sp.get("networkSecurityGroup"):
                 subnet.nsg, _ = self.ref(sp["networkSecurityGroup"],
                                          spath + ("properties", "networkSecurityGroup"),

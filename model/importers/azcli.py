@@ -27,6 +27,7 @@ from .azcli_network import (
 )
 from .azcli_vms import avset_create, nic_create, nic_ipconfig_create, vm_create
 from .azcli_words import Word, is_option, join_lines, split_words
+from .names import FoldedDict, Spellings
 
 # Options that take a list of values (space separated, as az accepts them).
 MULTI_VALUED = {"--lb-address-pools", "--lb-inbound-nat-rules", "--nics", "--address-prefixes",
@@ -45,9 +46,13 @@ class AzReader:
     def __init__(self, text: str, source: str):
         self.text = text
         self.source = source
+        # bash variables are case-sensitive; the walkthrough's `$name = "value"` ones are
+        # PowerShell's, which are not ($rgName set, $rgname used). Both live here; a name
+        # matches in another case only if it was set the PowerShell way.
         self.vars: dict[str, str] = {}
+        self.ps_vars: FoldedDict = FoldedDict()
         self.dep = c.Deployment("cli", source=source)
-        self.avsets: set[str] = set()
+        self.avsets = Spellings()
         self.skipped: dict[str, list[int]] = {}
 
     def fail(self, line: int, message: str, option: str | None = None) -> ScenarioError:
@@ -59,14 +64,18 @@ class AzReader:
             if kind == "lit":
                 out.append(value)
             elif kind == "var":
-                if value not in self.vars:
-                    raise self.fail(line, f"${value} is used but never set earlier in the "
-                                          "script; expected an assignment such as "
-                                          f"{value}=... or ${value} = \"...\"")
-                out.append(self.vars[value])
+                out.append(self.variable(value, line))
             else:
                 out.append(self.substitute(value, line))
         return "".join(out)
+
+    def variable(self, name: str, line: int) -> str:
+        if name in self.vars:
+            return self.vars[name]
+        if name in self.ps_vars:
+            return self.ps_vars[name]
+        raise self.fail(line, f"${name} is used but never set earlier in the script; expected "
+                              f"an assignment such as {name}=... or ${name} = \"...\"")
 
     def substitute(self, command: str, line: int) -> str:
         words = split_words(command, line, self.source)
@@ -101,7 +110,9 @@ class AzReader:
                 words[1].parts == [("lit", "=")]:
             name = first[0][1]
             rest = words[2:]
-            self.vars[name] = self.value_of(rest, line, text)
+            value = self.value_of(rest, line, text)
+            self.vars.pop(self.ps_vars.spelling(name), None)
+            self.vars[name] = self.ps_vars[name] = value
             return
         head = "".join(v for k, v in first if k == "lit") if all(k == "lit" for k, _ in first) else ""
         if head == "export" and len(words) > 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from . import resources as c
+from .names import same
 
 # Options that change nothing lb6 models (so they are not listed as ignored).
 HARMLESS = {"--resource-group", "--location", "--output", "-o", "--query", "--no-wait",
@@ -74,7 +75,7 @@ class Command:
     def lb(self) -> c.LoadBalancer:
         name = self.need("--lb-name")
         lb = self.r.dep.load_balancer
-        if lb is None or lb.name != name:
+        if lb is None or not same(lb.name, name):
             known = lb.name if lb else "none yet"
             raise self.r.fail(self.line, f"no load balancer named '{name}' was created earlier "
                                          f"in the script (created: {known})", "--lb-name")

@@ -7,6 +7,7 @@ second VNet are noted, not modelled.
 from __future__ import annotations
 
 from . import resources as c
+from .names import same
 from .azcli_command import Command, int_or_none, network_id
 
 
@@ -37,7 +38,7 @@ def subnet_create(cmd: Command):
     dep = cmd.r.dep
     vnet_name = cmd.need("--vnet-name")
     name = cmd.need("--name")
-    if dep.vnet is None or dep.vnet.name != vnet_name:
+    if dep.vnet is None or not same(dep.vnet.name, vnet_name):
         raise cmd.r.fail(cmd.line, f"no VNet named '{vnet_name}' was created earlier in the "
                                    f"script (created: {dep.vnet.name if dep.vnet else 'none'})",
                          "--vnet-name")

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
+from .names import declared
+
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000"
 RESOURCE_GROUP = "lb6-resource-group"
 
@@ -217,9 +219,9 @@ def _kind(value) -> str:
 def _member(target, name: str):
     if not isinstance(target, dict):
         raise ExprError(f"cannot read property '{name}' of a {_kind(target)}")
-    for key, value in target.items():
-        if key.lower() == name.lower():
-            return value
+    key = declared(target, name)  # property names match in any case, as in ARM
+    if key is not None:
+        return target[key]
     raise ExprError(f"the object has no property '{name}' (it has: "
                     f"{', '.join(target) or 'nothing'})")
 

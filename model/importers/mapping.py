@@ -13,6 +13,7 @@ import re
 from typing import Callable
 
 from ..errors import Path, Problem, ScenarioError, format_path
+from .names import declared_spellings
 from .resources import Deployment, Origin, Rule, Vm, fail
 # The documentation ranges (RFC 5737 TEST-NET-3, RFC 3849) the scenario builder assigns from;
 # here addresses are assigned in file order, so that the default timeline can name a
@@ -382,6 +383,7 @@ def _missing_nic(dep: Deployment, vm: Vm, nic_name: str) -> ScenarioError:
 
 def to_scenario(dep: Deployment, title: str) -> tuple[dict, Callable[[Problem], Problem]]:
     """Scenario data for the deployment, and a function that moves a problem back to the input."""
+    declared_spellings(dep)
     mapping = _Mapping(dep)
     data: dict = {"title": title, "deployment": dep.kind, "summary": SUMMARY}
     mapping.vnet(data)

@@ -17,6 +17,7 @@ import re
 
 from ..errors import ScenarioError
 from . import resources as c
+from .names import FoldedDict
 from .ps_build import build
 from .ps_call import Call
 from .ps_cmdlets import CMDLETS
@@ -34,7 +35,9 @@ class PsReader:
     def __init__(self, text: str, source: str):
         self.text = text
         self.source = source
-        self.vars: dict[str, object] = {"true": True, "false": False, "null": None}
+        # PowerShell variables, parameters and properties match in any case ($rgName set,
+        # $rgname used); deployed objects are found by Azure name, which does too.
+        self.vars: dict[str, object] = FoldedDict(true=True, false=False, null=None)
         self.dep = c.Deployment("powershell", source=source)
         self.deployed: dict[str, dict[str, dict]] = {}
         self.skipped: dict[str, list[int]] = {}
@@ -110,14 +113,14 @@ class PsReader:
 
     def assign(self, name: str, accessors, value) -> None:
         if not accessors:
-            self.vars[name.lower()] = value
+            self.vars[name] = value
             return
         obj = self.variable(name)
         for kind, key in accessors[:-1]:
             obj = self.access(obj, kind, key)
         kind, key = accessors[-1]
         if kind == "member" and isinstance(obj, dict):
-            real = next((k for k in obj if k.lower() == key.lower()), key)
+            real = FoldedDict(obj).spelling(key)
             obj[real] = value
             obj.setdefault("_set", {})[real.lower()] = self.line
         elif kind == "index" and isinstance(obj, list) and isinstance(key, int):
@@ -126,20 +129,19 @@ class PsReader:
             raise self.fail(f"cannot set {key!r} on a {type(obj).__name__}")
 
     def variable(self, name: str):
-        key = name.lower()
-        if key.startswith("env:"):
+        if name.lower().startswith("env:"):
             return ""
-        if key not in self.vars:
+        if name not in self.vars:
             raise self.fail(f"${name} is used but never set earlier in the script; expected an "
                             f"assignment such as ${name} = ...")
-        return self.vars[key]
+        return self.vars[name]
 
     def access(self, obj, kind, key):
         if kind == "member":
             if isinstance(obj, dict):
-                for k, v in obj.items():
-                    if k.lower() == str(key).lower():
-                        return v
+                props = obj if isinstance(obj, FoldedDict) else FoldedDict(obj)
+                if str(key) in props:
+                    return props[str(key)]
                 if str(key).lower() == "id" and "Name" in obj:
                     return obj["Name"]
                 raise self.fail(f"the object has no property '{key}' (it has: "
@@ -215,8 +217,8 @@ class PsReader:
 
     def call(self, name: str, toks):
         canonical = re.sub(r"^(\w+)-AzureRm", r"\1-Az", name, flags=re.I)
-        handler = CMDLETS.get(canonical.lower())
-        params: dict[str, object] = {}
+        handler = CMDLETS.get(canonical)
+        params: dict[str, object] = FoldedDict()
         positional = []
         pos = 0
         while pos < len(toks):
@@ -225,7 +227,7 @@ class PsReader:
                 pname = t.value
                 pos += 1
                 if pos >= len(toks) or (toks[pos].kind == "param" and not t.extra):
-                    params[pname.lower()] = True
+                    params[pname] = True
                     continue
                 items = []
                 while True:
@@ -235,7 +237,7 @@ class PsReader:
                         pos += 1
                         continue
                     break
-                params[pname.lower()] = items[0] if len(items) == 1 else items
+                params[pname] = items[0] if len(items) == 1 else items
             else:
                 if handler is None:
                     pos += 1
@@ -264,7 +266,7 @@ class PsReader:
         return {"_kind": kind, "_line": self.line, "Name": name, **props}
 
     def deploy(self, kind: str, o: dict) -> dict:
-        group = self.deployed.setdefault(kind, {})
+        group = self.deployed.setdefault(kind, FoldedDict())
         group[o["Name"]] = o
         o["Id"] = c.resource_id(KIND_TYPES.get(kind, "Microsoft.Network/" + kind), o["Name"])
         return o

@@ -7,6 +7,7 @@ not in `HARMLESS`, is noted as not modelled, so no parameter is dropped silently
 from __future__ import annotations
 
 from . import resources as c
+from .names import fold
 
 HARMLESS = {"resourcegroupname", "location", "force", "tag", "asjob", "defaultprofile", "sku",
             "vmsize", "computername", "credential", "provisionvmagent", "enableautoupdate",
@@ -22,7 +23,8 @@ def as_list(value) -> list:
 
 
 class Call:
-    """One cmdlet call: its canonical (Az) name and its parameters, lower-cased."""
+    """One cmdlet call: its canonical (Az) name and its parameters (a FoldedDict: -Name and
+    -name are one parameter, shown as the script spelled it)."""
 
     def __init__(self, reader, name: str, params: dict):
         self.r = reader  # the PsReader: its deployment, objects, current line and `fail`
@@ -32,9 +34,9 @@ class Call:
 
     def get(self, *names, default=None):
         for n in names:
-            self.used.add(n.lower())
-            if n.lower() in self.params:
-                return self.params[n.lower()]
+            self.used.add(fold(n))
+            if n in self.params:
+                return self.params[n]
         return default
 
     def object_or_id(self, name: str, many: bool = False):
@@ -53,7 +55,8 @@ class Call:
         return value
 
     def report_unused(self) -> None:
-        unused = [p for p in self.params if p not in self.used and p not in HARMLESS]
+        used = {fold(u) for u in self.used}
+        unused = [p for p in self.params if fold(p) not in used and fold(p) not in HARMLESS]
         if unused:
             self.r.dep.note(f"`{self.name}`: parameter{'s' if len(unused) > 1 else ''} "
                             f"{', '.join('-' + p for p in unused)} not modelled",

@@ -9,6 +9,7 @@ reads back only what the script itself deployed. AzureRM names map onto these.
 from __future__ import annotations
 
 from . import resources as c
+from .names import FoldedDict, same
 from .ps_call import Call, as_list
 
 
@@ -113,13 +114,13 @@ def new_nic(call: Call):
 
 def new_ipconfig_inline(call: Call) -> dict:
     name = call.need("Name")
-    saved = dict(call.params)
-    call.params = {**saved, "name": "ipconfig1"}
+    saved = call.params
+    call.params = FoldedDict(saved)
+    call.params["Name"] = "ipconfig1"
     try:
         return new_ipconfig(call)
     finally:
         call.params = saved
-        call.params["name"] = name
 
 
 def new_subnet(call: Call):
@@ -139,7 +140,7 @@ def get_subnet(call: Call):
     if not isinstance(vnet, dict):
         raise call.r.fail(f"`{call.name}` needs -VirtualNetwork with a VNet object", "-VirtualNetwork")
     for s in as_list(vnet.get("Subnets")):
-        if s.get("Name") == name:
+        if same(s.get("Name"), name):
             return s
     raise call.r.fail(f"VNet '{vnet.get('Name')}' has no subnet '{name}'", "-Name")
 
@@ -209,7 +210,7 @@ def vm_passthrough(call: Call):
 def new_vm(call: Call):
     vm = _vm_arg(call)
     vm["_line"] = call.r.line if vm.get("_line") is None else vm["_line"]
-    call.r.deployed.setdefault("vm", {})[vm["Name"]] = vm
+    call.r.deployed.setdefault("vm", FoldedDict())[vm["Name"]] = vm
     return vm
 
 
@@ -219,7 +220,8 @@ def setter(call: Call):
     return next((v for v in call.params.values() if isinstance(v, dict)), None)
 
 
-CMDLETS = {
+# Cmdlet names match in any case, as PowerShell finds them.
+CMDLETS = FoldedDict({
     "new-azpublicipaddress": new_pip,
     "new-azloadbalancerfrontendipconfig": new_frontend,
     "new-azloadbalancerbackendaddresspoolconfig": new_pool,
@@ -250,4 +252,4 @@ CMDLETS = {
     "get-aznetworksecuritygroup": lambda call: _deployed(call, "nsg", "NSG"),
     "set-azloadbalancer": setter,
     "set-aznetworkinterface": setter,
-}
+})

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import Path, Problem, ScenarioError
 from .expressions import RESOURCE_GROUP, SUBSCRIPTION_ID
+from .names import FoldedDict, fold
 
 DEFAULT_LOCATION = "westus"
 
@@ -138,7 +139,8 @@ class LoadBalancer:
     def find(self, kind: str, name: str):
         items = {"frontend": self.frontends, "pool": self.pools, "probe": self.probes,
                  "rule": self.rules, "nat_rule": self.nat_rules}[kind]
-        return next((i for i in items if i.name == name), None)
+        # Azure names match in any case (fold in names.py); the first declared spelling wins.
+        return next((i for i in items if fold(i.name) == fold(name)), None)
 
 
 @dataclass
@@ -208,11 +210,12 @@ class Deployment:
     kind: str  # template | cli | powershell (the scenario's `deployment` field)
     source: str = "<input>"
     title: str = ""
-    public_ips: dict[str, PublicIp] = field(default_factory=dict)
+    # Keyed by Azure name, which matches in any case: `nics["web1-nic"]` finds 'Web1-Nic'.
+    public_ips: dict[str, PublicIp] = field(default_factory=FoldedDict)
     load_balancer: LoadBalancer | None = None
-    nics: dict[str, Nic] = field(default_factory=dict)
-    vms: dict[str, Vm] = field(default_factory=dict)
-    nsgs: dict[str, Nsg] = field(default_factory=dict)
+    nics: dict[str, Nic] = field(default_factory=FoldedDict)
+    vms: dict[str, Vm] = field(default_factory=FoldedDict)
+    nsgs: dict[str, Nsg] = field(default_factory=FoldedDict)
     vnet: VNet | None = None
     notes: list[Note] = field(default_factory=list)
     # Scenario names (as catalogue findings give them: "vm", "vm/nic", "vm/nic/config") →
