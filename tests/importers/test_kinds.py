@@ -48,6 +48,16 @@ def test_standard_sku_in_a_script_is_refused_first(capsys, name, line, field, wh
     assert "Basic SKU (retired 2025-09-30" in err and "a later version of lb6 models Standard" in err
 
 
+def test_a_standard_public_ip_in_an_az_script_is_refused_first(tmp_path, capsys):
+    path = tmp_path / "pip.sh"
+    path.write_text("az network public-ip create -g rg -n web-pip --sku=Standard \\\n"
+                    "    --allocation-method Static\naz network lb create -g rg -n lb "
+                    "--public-ip-address web-pip\n")
+    err = refused(capsys, path)
+    assert "line 1, --sku: public IP 'web-pip' has SKU Standard" in err
+    assert "a later version of lb6 models Standard" in err
+
+
 @pytest.mark.parametrize("rtype, what", [(LB, "load balancer"),
                                          ("Microsoft.Network/publicIPAddresses", "public IP")])
 def test_standard_sku_in_a_template_is_refused_first(tmp_path, capsys, rtype, what):
