@@ -69,6 +69,13 @@ def load_text(text: str, source: str, format: str | None = None,
     """Open an input's text: detect its format (unless given), import it if it is not a
     scenario, and validate the result through the scenario loader."""
     fmt = format or detect(text, source)
+    # What kind of input this is comes first: a Bicep file or an xplat script is named as
+    # such, not refused for a variable or a syntax error the importer would meet on the way.
+    if fmt != "scenario":  # a scenario loads no importer module, this one included
+        from .importers.kinds import refusal
+        kind = refusal(text, source, fmt)
+        if kind is not None:
+            raise ScenarioError(source, [kind])
     if fmt is None:
         raise ScenarioError(source, [Problem(
             "not a file lb6 can read: expected a scenario (YAML with a title), an ARM template "

@@ -4,7 +4,9 @@ Each importer reads its format into a `resources.Deployment` (Azure's own object
 place in the file each object came from) and `mapping.to_scenario` turns that into the same
 plain data a scenario YAML file holds. The data is then validated by the scenario loader, so
 imported deployments and hand-written scenarios obey one set of rules. `detect` tells the
-formats apart without loading any importer.
+formats apart without loading any importer, and `kinds` refuses, before any importer runs,
+the inputs of a kind lb6 does not model (the xplat CLI, Standard SKU, the dual-stack VNet model,
+Bicep, Terraform).
 
 - ARM: `arm` (the reader) on `arm_document` (evaluation through `expressions`, over
   `jsonpos`), with `arm_parameters`, `arm_network`, `arm_lb` and `arm_compute`;
