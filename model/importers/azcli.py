@@ -118,7 +118,7 @@ class AzReader:
         if head == "export" and len(words) > 1:
             words, first = words[1:], words[1].parts
         m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", first[0][1]) if first[0][0] == "lit" else None
-        if m and not words[0].quoted:
+        if m and words[0].bare.startswith(m.group(1) + "="):
             name = m.group(1)
             value_word = Word(([("lit", m.group(2))] if m.group(2) else []) + first[1:])
             value = self.expand(value_word, line)

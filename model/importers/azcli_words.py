@@ -21,6 +21,8 @@ class Word:
 
     parts: list  # ("lit", text) | ("var", name) | ("cmd", text)
     quoted: bool = False
+    bare: str = ""  # the plain text the word starts with, before any quote, escape or $: bash
+    #                 takes `name=` there as an assignment (rg="x" is one, "rg=x" is not)
 
 
 
@@ -50,18 +52,23 @@ def split_words(text: str, line: int, source: str) -> list[Word]:
     i, n = 0, len(text)
     cur: list | None = None
     quoted = False
+    bare, plain = "", True  # the word's plain start so far, and whether it is still plain
 
-    def push(kind, value):
-        nonlocal cur
+    def push(kind, value, is_plain=False):
+        nonlocal cur, bare, plain
         if cur is None:
             cur = []
         cur.append((kind, value))
+        if plain and is_plain:
+            bare += value
+        else:
+            plain = False
 
     def end():
-        nonlocal cur, quoted
+        nonlocal cur, quoted, bare, plain
         if cur is not None:
-            words.append(Word(cur, quoted))
-        cur, quoted = None, False
+            words.append(Word(cur, quoted, bare))
+        cur, quoted, bare, plain = None, False, "", True
 
     while i < n:
         ch = text[i]
@@ -122,7 +129,7 @@ def split_words(text: str, line: int, source: str) -> list[Word]:
             j = i
             while j < n and text[j] not in " \t'\"$\\":
                 j += 1
-            push("lit", text[i:j])
+            push("lit", text[i:j], is_plain=True)
             i = j
     end()
     return words

@@ -100,6 +100,19 @@ def test_cli_unset_variable_names_the_line(tmp_path, capsys):
     assert code == 2 and "line 1" in err and "$missingIp" in err
 
 
+def test_cli_quoted_assignments_are_assignments_as_bash_reads_them(tmp_path, capsys):
+    """`rg="x"` sets rg (bash reads `name=` before the quote); `"rg=x"` is a command named
+    rg=x and sets nothing."""
+    text = ('rg="lb6-rg"\nlb=\'web-lb\'\npip="${lb}-ip"\n'
+            'az network lb create -g $rg -n "$lb" --public-ip-address $pip\n')
+    loaded = load_any(write_script(tmp_path, text, "q.sh"))
+    assert loaded.scenario.topology.load_balancer.name == "web-lb"
+    assert "web-lb-ip" in {p.name for p in loaded.scenario.topology.public_ips}
+    code, _, err = run_cli(capsys, "check", write_script(
+        tmp_path, '"rg=x" is-a-command\naz network lb create -g $rg -n lb\n', "r.sh"))
+    assert code == 2 and "$rg" in err and "line 2" in err
+
+
 def test_cli_reference_to_unknown_pool_points_at_the_command(tmp_path, capsys):
     text = CLI_BASE.replace("--backend-pool-name $backendAddressPoolV6Name\n", "--backend-pool-name nosuchpool\n", 1)
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "nosuchpool" in l)
