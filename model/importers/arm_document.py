@@ -173,6 +173,9 @@ class TemplateDocument:
 
     def variable(self, name: str):
         variables = self.doc.data.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise self.fail(("variables",), "expected 'variables' to be an object of "
+                            "variable names and values")
         key = declared(variables, str(name))
         if key is None:
             loops = variables.get("copy")

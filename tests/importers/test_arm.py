@@ -172,6 +172,13 @@ def test_parameter_not_declared_is_an_error(tmp_path, capsys):
     assert code == 2 and "nosuch" in err and "not declared" in err
 
 
+def test_variables_that_are_not_an_object_are_bad_input_not_a_crash(tmp_path, capsys):
+    path = variant(tmp_path, lambda doc: doc.__setitem__("variables", "oops"))
+    code, _, err = run_cli(capsys, "check", path)
+    assert code == 2 and "variables" in err and "expected 'variables' to be an object" in err
+    assert "internal error" not in err
+
+
 def test_unknown_function_names_the_expression_and_where(tmp_path, capsys):
     text = TEMPLATE.read_text().replace(
         '"protocol": "Tcp", "port": 80,', '"protocol": "[toTitle(\'tcp\')]", "port": 80,')
