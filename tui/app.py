@@ -201,12 +201,6 @@ class Lb6App(App):
     def stop_playing(self) -> None:
         self.playback.stop()
 
-
-    @property
-    def _player(self):
-        """The play timer while playing, else None."""
-        return self.playback.timer
-
     def action_faster(self) -> None:
         self.playback.change_speed(1)
 

@@ -127,7 +127,7 @@ async def _monkey(seed: int, presses: int, budget_s: float) -> dict:
             await pilot.pause()
         await pilot.press("1")
         app.main("#steplog").focus()
-        if app._player:
+        if app.playback.timer:
             await pilot.press("space")
         await pilot.press("home")
         before = app.session.position
